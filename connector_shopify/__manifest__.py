@@ -1,0 +1,12 @@
+{
+    "name": "Shopify Connector",
+    "summary": "Synchronise Shopify stores with Odoo through the governed integration pipeline.",
+    "version": "19.0.1.0.0",
+    "category": "Sales/Integrations",
+    "author": "Integration Suite",
+    "license": "LGPL-3",
+    "depends": ["connector_base"],
+    "data": ["security/ir.model.access.csv"],
+    "installable": True,
+    "application": False,
+}

@@ -1,0 +1,458 @@
+import hashlib
+import json
+import re
+
+from jsonschema.exceptions import SchemaError
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+from ..lib import payload as payload_lib
+from ..lib import schema_compat
+
+SEMVER_RE = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+STATES = [
+    ("draft", "Draft"),
+    ("review", "In review"),
+    ("approved", "Approved"),
+    ("active", "Active"),
+    ("deprecated", "Deprecated"),
+    ("retired", "Retired"),
+]
+COMPATIBILITY = [
+    ("backward", "Backward"),
+    ("forward", "Forward"),
+    ("full", "Full"),
+    ("none", "None"),
+]
+# Validators are compiled once per version and schema: jsonschema's compile
+# step costs far more than a validation.
+_VALIDATORS = {}
+
+
+class IntegrationContractVersion(models.Model):
+    """One immutable-once-reviewed version of a contract's JSON Schema."""
+
+    _name = "integration.contract.version"
+    _description = "Interface contract version"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "contract_id, major desc, minor desc, patch desc"
+    _rec_name = "display_label"
+
+    contract_id = fields.Many2one(
+        "integration.contract", required=True, ondelete="cascade", index=True
+    )
+    display_label = fields.Char(compute="_compute_display_label", store=True)
+    version = fields.Char(required=True, default="1.0.0", tracking=True)
+    major = fields.Integer(compute="_compute_semver", store=True)
+    minor = fields.Integer(compute="_compute_semver", store=True)
+    patch = fields.Integer(compute="_compute_semver", store=True)
+    state = fields.Selection(STATES, default="draft", required=True, tracking=True)
+    schema_json = fields.Text(
+        "JSON Schema", required=True, default='{"type": "object", '
+        '"properties": {}, "additionalProperties": false}'
+    )
+    schema_hash = fields.Char(compute="_compute_schema_hash", store=True)
+    field_ids = fields.One2many(
+        "integration.contract.field", "version_id", "Fields", copy=True
+    )
+    retention_days = fields.Integer(
+        "Payload retention (days)", default=30, help="Payload copies are purged after."
+    )
+    sync_mode = fields.Selection(
+        [
+            ("realtime", "Real time"),
+            ("near_realtime", "Near real time"),
+            ("batch", "Batch"),
+        ],
+        default="realtime",
+        required=True,
+    )
+    batch_interval_minutes = fields.Integer("Batch every (minutes)")
+    batch_cutoff_time = fields.Float("Cut-off time", help="Hour of day, e.g. 17.5")
+    latency_sla_minutes = fields.Integer("Latency SLA (minutes)", default=5)
+    owner_team_id = fields.Many2one(related="contract_id.owner_team_id")
+    author_id = fields.Many2one(
+        "res.users", default=lambda self: self.env.user, required=True, readonly=True
+    )
+    approver_id = fields.Many2one("res.users", readonly=True, copy=False)
+    approved_on = fields.Datetime(readonly=True, copy=False)
+    activated_on = fields.Datetime(readonly=True, copy=False)
+    compatibility_mode = fields.Selection(
+        COMPATIBILITY, default="backward", required=True
+    )
+    compatibility_transitive = fields.Boolean(
+        "Check against all earlier versions",
+        help="Otherwise only against the active version.",
+    )
+    compatibility_report = fields.Text(readonly=True, copy=False)
+    compatibility_ok = fields.Boolean(readonly=True, copy=False)
+    compatibility_checked_on = fields.Datetime(readonly=True, copy=False)
+    replay_candidate_ids = fields.Many2many(
+        "integration.exception",
+        string="Parked exceptions that now pass",
+        readonly=True,
+        copy=False,
+    )
+    notes = fields.Html()
+
+    _contract_version_unique = models.Constraint(
+        "UNIQUE(contract_id, version)", "A version number is used once per contract."
+    )
+
+    # ----------------------------------------------------------- computes
+    @api.depends("contract_id.code", "version")
+    def _compute_display_label(self):
+        for rec in self:
+            rec.display_label = f"{rec.contract_id.code or ''} v{rec.version or ''}"
+
+    @api.depends("version")
+    def _compute_semver(self):
+        for rec in self:
+            match = SEMVER_RE.match(rec.version or "")
+            rec.major, rec.minor, rec.patch = (
+                map(int, match.groups()) if match else (0, 0, 0)
+            )
+
+    @api.depends("schema_json")
+    def _compute_schema_hash(self):
+        for rec in self:
+            rec.schema_hash = hashlib.sha256((rec.schema_json or "").encode()).hexdigest()
+
+    # -------------------------------------------------------- constraints
+    @api.constrains("version")
+    def _check_version(self):
+        for rec in self:
+            if not SEMVER_RE.match(rec.version or ""):
+                raise ValidationError(
+                    self.env._("Version %s is not MAJOR.MINOR.PATCH.", rec.version)
+                )
+
+    @api.constrains("schema_json")
+    def _check_schema(self):
+        for rec in self:
+            schema = rec._schema()
+            try:
+                payload_lib.compile_validator(schema)
+            except SchemaError as error:
+                raise ValidationError(
+                    self.env._("Not a valid JSON Schema: %s", error.message)
+                ) from error
+            open_paths = schema_compat.open_object_paths(schema)
+            if open_paths:
+                raise ValidationError(
+                    self.env._(
+                        "A contract schema must be closed "
+                        "(additionalProperties: false) at: %s",
+                        ", ".join(open_paths),
+                    )
+                )
+
+    def _schema(self):
+        self.ensure_one()
+        try:
+            schema = json.loads(self.schema_json or "{}")
+        except json.JSONDecodeError as error:
+            raise ValidationError(
+                self.env._("The schema is not valid JSON: %s", error)
+            ) from error
+        if not isinstance(schema, dict):
+            raise ValidationError(self.env._("The schema must be a JSON object."))
+        return schema
+
+    # ------------------------------------------------------------ CRUD
+    @api.model_create_multi
+    def create(self, vals_list):
+        records = super().create(vals_list)
+        records._sync_fields_from_schema()
+        return records
+
+    def write(self, vals):
+        frozen = {"schema_json", "version", "contract_id"}
+        if frozen & set(vals) and any(rec.state != "draft" for rec in self):
+            raise UserError(
+                self.env._(
+                    "Only a draft version can change its schema or number: "
+                    "create a new version instead."
+                )
+            )
+        result = super().write(vals)
+        if "schema_json" in vals:
+            self._sync_fields_from_schema()
+        return result
+
+    def _sync_fields_from_schema(self):
+        """Keep one classification line per schema field.
+
+        A property may carry ``x-classification`` in the schema; others start
+        as internal and can be reclassified on the version.
+        """
+        for rec in self:
+            found = _schema_fields(rec._schema())
+            existing = {f.path: f for f in rec.field_ids}
+            commands = [
+                (2, line.id) for path, line in existing.items() if path not in found
+            ]
+            for path, classification in found.items():
+                if path in existing:
+                    if classification and existing[path].classification != classification:
+                        commands.append((1, existing[path].id, {"classification": classification}))
+                else:
+                    commands.append(
+                        (0, 0, {"path": path, "classification": classification or "internal"})
+                    )
+            if commands:
+                rec.field_ids = commands
+
+    # ------------------------------------------------------ validation
+    def _validator(self):
+        self.ensure_one()
+        key = (self.env.cr.dbname, self.id, self.schema_hash)
+        validator = _VALIDATORS.get(key)
+        if validator is None:
+            validator = payload_lib.compile_validator(self._schema())
+            _VALIDATORS[key] = validator
+        return validator
+
+    def validate(self, payload):
+        """Every violation of ``payload`` with its JSON path (empty when valid)."""
+        self.ensure_one()
+        return payload_lib.violations(self._validator(), payload)
+
+    def classification_of(self, path):
+        self.ensure_one()
+        generic = payload_lib.generic_path(path)
+        line = self.field_ids.filtered(lambda f: f.path == generic)[:1]
+        return line.classification or "internal"
+
+    def mask_payload(self, payload):
+        """A copy of ``payload`` fit for logs: secret and personal values hidden."""
+        self.ensure_one()
+        hidden = {
+            f.path for f in self.field_ids if f.classification in ("secret", "personal")
+        }
+
+        def walk(value, path):
+            if payload_lib.generic_path(path) in hidden:
+                return "***"
+            if isinstance(value, dict):
+                return {k: walk(v, payload_lib.json_path_join(path, k)) for k, v in value.items()}
+            if isinstance(value, list):
+                return [walk(v, f"{path}[{i}]") for i, v in enumerate(value)]
+            return value
+
+        return walk(payload, "$")
+
+    # --------------------------------------------------- compatibility
+    def _earlier_versions(self):
+        self.ensure_one()
+        others = self.contract_id.version_ids.filtered(
+            lambda v: v != self
+            and v.state in ("active", "deprecated", "retired", "approved")
+            and (v.major, v.minor, v.patch) < (self.major, self.minor, self.patch)
+        )
+        if self.compatibility_transitive:
+            return others.sorted(lambda v: (v.major, v.minor, v.patch))
+        active = self.contract_id.active_version_id
+        return active if active and active != self else others[-1:]
+
+    def _compatibility_changes(self):
+        """{earlier version: [breaking Change]} under this version's mode."""
+        self.ensure_one()
+        return {
+            earlier: schema_compat.breaking_changes(
+                earlier._schema(), self._schema(), self.compatibility_mode
+            )
+            for earlier in self._earlier_versions()
+        }
+
+    def action_check_compatibility(self):
+        for rec in self:
+            results = rec._compatibility_changes()
+            lines = []
+            ok = True
+            for earlier, changes in results.items():
+                if not changes:
+                    lines.append(
+                        f"Compatible ({rec.compatibility_mode}) with v{earlier.version}."
+                    )
+                    continue
+                ok = False
+                lines.append(
+                    f"{len(changes)} breaking change(s) against v{earlier.version} "
+                    f"({rec.compatibility_mode}):"
+                )
+                lines += [f"  - {change.message}" for change in changes]
+            if not results:
+                lines.append("First version of this contract: nothing to compare.")
+            # A breaking change is acceptable only with a new major version.
+            majors_ok = all(
+                not changes or rec.major > earlier.major
+                for earlier, changes in results.items()
+            )
+            if not ok and majors_ok:
+                lines.append("Accepted: the major version number was raised.")
+            rec.sudo().write(
+                {
+                    "compatibility_report": "\n".join(lines),
+                    "compatibility_ok": ok or majors_ok,
+                    "compatibility_checked_on": fields.Datetime.now(),
+                }
+            )
+        return True
+
+    # ------------------------------------------------------- lifecycle
+    def _check_manager(self):
+        if not self.env.user.has_group("integration_governance.group_integration_manager"):
+            raise AccessError(
+                self.env._("Only an Integration Manager can change a contract's lifecycle.")
+            )
+
+    def action_submit(self):
+        self._check_manager()
+        for rec in self:
+            if rec.state != "draft":
+                raise UserError(self.env._("Only a draft version can be submitted."))
+            rec.action_check_compatibility()
+            if not rec.compatibility_ok:
+                raise UserError(
+                    self.env._(
+                        "This version breaks compatibility; raise its major "
+                        "version or fix it:\n%s",
+                        rec.compatibility_report,
+                    )
+                )
+            rec.state = "review"
+        return True
+
+    def action_approve(self):
+        if not self.env.user.has_group("integration_governance.group_governance_approver"):
+            raise AccessError(
+                self.env._("Only a Governance Approver can approve a contract version.")
+            )
+        for rec in self:
+            if rec.state != "review":
+                raise UserError(self.env._("Only a version in review can be approved."))
+            if rec.author_id == self.env.user:
+                raise AccessError(
+                    self.env._("You wrote version %s: another approver must approve it.",
+                               rec.display_label)
+                )
+            rec.sudo().write(
+                {
+                    "state": "approved",
+                    "approver_id": self.env.user.id,
+                    "approved_on": fields.Datetime.now(),
+                }
+            )
+            rec.message_post(body=self.env._("Approved by %s.", self.env.user.name))
+        return True
+
+    def action_reject(self):
+        self._check_approver_or_manager()
+        self.filtered(lambda r: r.state == "review").sudo().write({"state": "draft"})
+        return True
+
+    def _check_approver_or_manager(self):
+        user = self.env.user
+        if not (
+            user.has_group("integration_governance.group_governance_approver")
+            or user.has_group("integration_governance.group_integration_manager")
+        ):
+            raise AccessError(self.env._("Not allowed."))
+
+    def action_activate(self):
+        """Make an approved version the active one and list parked exceptions
+        that the new version accepts, ready for bulk replay."""
+        self._check_manager()
+        for rec in self:
+            if rec.state != "approved":
+                raise UserError(self.env._("Only an approved version can be activated."))
+            previous = rec.contract_id.version_ids.filtered(lambda v: v.state == "active")
+            previous.sudo().write({"state": "deprecated"})
+            rec.sudo().write({"state": "active", "activated_on": fields.Datetime.now()})
+            rec.sudo().replay_candidate_ids = rec._parked_exceptions_now_passing()
+        if len(self) == 1 and self.replay_candidate_ids:
+            return self.action_open_replay_candidates()
+        return True
+
+    def _parked_exceptions_now_passing(self):
+        self.ensure_one()
+        parked = self.env["integration.exception"].sudo().search(
+            [
+                ("category", "=", "contract"),
+                ("state", "in", ("new", "in_progress")),
+                ("contract_id", "=", self.contract_id.id),
+                ("contract_version_id", "!=", self.id),
+                ("payload_purged", "=", False),
+            ]
+        )
+        return parked.filtered(
+            lambda exc: exc._has_payload() and not self.validate(exc.payload)
+        )
+
+    def action_open_replay_candidates(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Parked exceptions that now pass"),
+            "res_model": "integration.exception",
+            "view_mode": "list,form",
+            "domain": [("id", "in", self.replay_candidate_ids.ids)],
+        }
+
+    def action_deprecate(self):
+        self._check_manager()
+        self.filtered(lambda r: r.state == "active").sudo().write({"state": "deprecated"})
+        return True
+
+    def action_retire(self):
+        self._check_manager()
+        for rec in self:
+            if rec.state != "deprecated":
+                raise UserError(self.env._("Deprecate a version before retiring it."))
+        self.sudo().write({"state": "retired"})
+        return True
+
+    def action_new_version(self):
+        """Copy this version into a new draft with the next minor number."""
+        self.ensure_one()
+        latest = self.contract_id.version_ids.sorted(
+            lambda v: (v.major, v.minor, v.patch)
+        )[-1]
+        new = self.copy(
+            {
+                "version": f"{latest.major}.{latest.minor + 1}.0",
+                "state": "draft",
+                "author_id": self.env.user.id,
+            }
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": new.id,
+            "view_mode": "form",
+        }
+
+
+def _schema_fields(schema, path="$", defs=None, seen=None):
+    """{json path: x-classification or None} for every property of a schema."""
+    defs = defs if defs is not None else schema.get("$defs", {})
+    seen = seen or set()
+    found = {}
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        name = ref.split("/")[-1]
+        if name in seen:
+            return found
+        return _schema_fields(defs.get(name, {}), path, defs, seen | {name})
+    for key, sub in (schema.get("properties") or {}).items():
+        if not isinstance(sub, dict):
+            continue
+        child = payload_lib.json_path_join(path, key)
+        found[child] = sub.get("x-classification")
+        found.update(_schema_fields(sub, child, defs, seen))
+    items = schema.get("items")
+    if isinstance(items, dict):
+        found.update(_schema_fields(items, f"{path}[*]", defs, seen))
+    return found

@@ -1,0 +1,287 @@
+import contextvars
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..lib import payload as payload_lib
+from ..lib.vocabulary import DIRECTIONS
+
+# Set only by the retention purge: the one path allowed to delete rows.
+_PURGING = contextvars.ContextVar("integration_lineage_purging", default=False)
+
+STEPS = [
+    ("received", "Received"),
+    ("validated", "Contract checked"),
+    ("mapped", "Mapped"),
+    ("filtered", "System-of-record filter"),
+    ("imported", "Imported"),
+    ("exported", "Exported"),
+    ("sent", "Sent"),
+    ("acknowledged", "Acknowledged"),
+    ("exception", "Exception"),
+    ("replayed", "Replayed"),
+    ("ignored", "Ignored"),
+    ("reconciled", "Reconciled"),
+    ("note", "Note"),
+]
+OUTCOMES = [
+    ("success", "Success"),
+    ("warning", "Warning"),
+    ("failure", "Failure"),
+    ("skipped", "Skipped"),
+]
+# The columns a row's hash covers, in a fixed order.
+CHAINED_FIELDS = (
+    "trace_id",
+    "step",
+    "recorded_at",
+    "system_code",
+    "external_ref",
+    "res_model",
+    "res_id",
+    "direction",
+    "outcome",
+    "duration_ms",
+    "message",
+    "exception_id",
+    "job_uuid",
+    "source_model",
+    "source_id",
+)
+
+
+class IntegrationLineage(models.Model):
+    """Append-only log of every step a business transaction took.
+
+    Rows of one trace are hash-chained, so a row changed behind the ORM's
+    back is found by ``check_chain``.
+    """
+
+    _name = "integration.lineage"
+    _description = "Integration lineage step"
+    _order = "id desc"
+    _rec_name = "step"
+
+    trace_id = fields.Char(required=True, index=True, readonly=True)
+    recorded_at = fields.Datetime(required=True, readonly=True, index=True)
+    step = fields.Selection(STEPS, required=True, readonly=True)
+    system_id = fields.Many2one("integration.system", readonly=True, index=True)
+    system_code = fields.Char(readonly=True)
+    external_ref = fields.Char("External reference", readonly=True, index=True)
+    res_model = fields.Char("Odoo model", readonly=True, index=True)
+    res_id = fields.Many2oneReference("Odoo record", model_field="res_model", readonly=True)
+    record_name = fields.Char(readonly=True)
+    direction = fields.Selection(DIRECTIONS, readonly=True)
+    outcome = fields.Selection(OUTCOMES, required=True, default="success", readonly=True)
+    duration_ms = fields.Integer("Duration (ms)", readonly=True)
+    message = fields.Text(readonly=True)
+    exception_id = fields.Many2one("integration.exception", readonly=True, index="btree_not_null")
+    job_uuid = fields.Char("Job", readonly=True)
+    source_model = fields.Char(readonly=True, help="Event or message model")
+    source_id = fields.Many2oneReference(model_field="source_model", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    prev_hash = fields.Char(readonly=True)
+    row_hash = fields.Char(readonly=True)
+
+    _trace_order_idx = models.Index("(trace_id, id)")
+    _record_idx = models.Index("(res_model, res_id)")
+
+    # ------------------------------------------------------------ service
+    @api.model
+    def record_step(
+        self,
+        step,
+        *,
+        trace_id=None,
+        system=None,
+        direction="inbound",
+        outcome="success",
+        external_ref=None,
+        record=None,
+        duration_ms=0,
+        message=None,
+        exception=None,
+        job_uuid=None,
+        source=None,
+    ):
+        """Append one step to a trace (a new trace when ``trace_id`` is empty)."""
+        system = self.env["integration.system"]._resolve(system)
+        vals = {
+            "trace_id": trace_id or payload_lib.new_trace_id(),
+            "step": step,
+            "system_id": system.id or False,
+            "direction": direction,
+            "outcome": outcome,
+            "external_ref": external_ref or False,
+            "res_model": record._name if record else False,
+            "res_id": record.id if record else False,
+            "record_name": record.display_name if record else False,
+            "duration_ms": int(duration_ms or 0),
+            "message": message or False,
+            "exception_id": exception.id if exception else False,
+            "job_uuid": job_uuid or False,
+            "source_model": source._name if source else False,
+            "source_id": source.id if source else False,
+            "company_id": self.env.company.id,
+        }
+        return self.sudo().create(vals)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Stamp each row with its time and hash, chained to its trace's tail."""
+        systems = self.env["integration.system"].sudo()
+        tails = {}
+        for vals in vals_list:
+            trace_id = vals.get("trace_id") or payload_lib.new_trace_id()
+            vals["trace_id"] = trace_id
+            vals["recorded_at"] = fields.Datetime.now()
+            vals["system_code"] = (
+                systems.browse(vals["system_id"]).code if vals.get("system_id") else False
+            )
+            if trace_id not in tails:
+                tails[trace_id] = self._chain_tail(trace_id)
+            vals["prev_hash"] = tails[trace_id]
+            vals["row_hash"] = payload_lib.chain_hash(vals["prev_hash"], _chained(vals))
+            tails[trace_id] = vals["row_hash"]
+        return super().create(vals_list)
+
+    def _chain_tail(self, trace_id):
+        # One writer per trace at a time, so two workers never fork a chain.
+        self.env.cr.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+            [f"integration.lineage:{trace_id}"],
+        )
+        self.flush_model()
+        self.env.cr.execute(
+            "SELECT row_hash FROM integration_lineage WHERE trace_id = %s "
+            "ORDER BY id DESC LIMIT 1",
+            [trace_id],
+        )
+        row = self.env.cr.fetchone()
+        return row[0] if row else ""
+
+    def write(self, vals):
+        raise UserError(self.env._("Lineage is append-only: steps cannot be changed."))
+
+    def unlink(self):
+        if not _PURGING.get():
+            raise UserError(
+                self.env._("Lineage is append-only: only the retention purge deletes steps.")
+            )
+        return super().unlink()
+
+    # -------------------------------------------------------------- checks
+    @api.model
+    def check_chain(self, trace_ids=None):
+        """Every break in the hash chains of ``trace_ids`` (all when None).
+
+        Returns a list of ``{"trace_id", "lineage_id", "reason"}``.
+        """
+        where, params = "", []
+        if trace_ids is not None:
+            where, params = "WHERE trace_id = ANY(%s)", [list(trace_ids)]
+        columns = ", ".join(("id", "prev_hash", "row_hash") + CHAINED_FIELDS)
+        self.flush_model()
+        self.env.cr.execute(
+            f"SELECT {columns} FROM integration_lineage {where} ORDER BY trace_id, id",  # noqa: S608
+            params,
+        )
+        breaks, previous = [], {}
+        for row in self.env.cr.dictfetchall():
+            trace = row["trace_id"]
+            expected_prev = previous.get(trace, "")
+            values = dict(row)
+            values["recorded_at"] = fields.Datetime.to_string(row["recorded_at"])
+            if (row["prev_hash"] or "") != expected_prev:
+                breaks.append(
+                    {"trace_id": trace, "lineage_id": row["id"], "reason": "chain broken: a row before it is missing or changed"}
+                )
+            elif payload_lib.chain_hash(expected_prev, _chained(values)) != row["row_hash"]:
+                breaks.append(
+                    {"trace_id": trace, "lineage_id": row["id"], "reason": "row changed after it was recorded"}
+                )
+            previous[trace] = row["row_hash"]
+        return breaks
+
+    def action_check_chain(self):
+        traces = set(self.mapped("trace_id")) or None
+        breaks = self.check_chain(traces)
+        message = (
+            self.env._("%s break(s): %s", len(breaks), ", ".join(
+                f"#{b['lineage_id']} ({b['reason']})" for b in breaks[:20]))
+            if breaks
+            else self.env._("Every hash chain checked is intact.")
+        )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "danger" if breaks else "success",
+                "title": self.env._("Lineage hash chain"),
+                "message": message,
+                "sticky": bool(breaks),
+            },
+        }
+
+    # ---------------------------------------------------------- retention
+    @api.model
+    def _retention_days(self):
+        param = self.env["ir.config_parameter"].sudo().get_param(
+            "integration_governance.lineage_retention_days"
+        )
+        return int(param) if param else 365
+
+    @api.model
+    def _cron_purge(self):
+        """Delete whole traces whose last step is past retention (chains stay whole)."""
+        limit = fields.Datetime.now() - timedelta(days=self._retention_days())
+        self.flush_model()
+        self.env.cr.execute(
+            "SELECT trace_id FROM integration_lineage GROUP BY trace_id "
+            "HAVING MAX(recorded_at) < %s",
+            [limit],
+        )
+        traces = [r[0] for r in self.env.cr.fetchall()]
+        if not traces:
+            return 0
+        rows = self.sudo().search([("trace_id", "in", traces)])
+        token = _PURGING.set(True)
+        try:
+            rows.unlink()
+        finally:
+            _PURGING.reset(token)
+        return len(traces)
+
+    # ---------------------------------------------------------------- UI
+    def action_open_trace(self):
+        self.ensure_one()
+        return self.env["integration.trace.finder"].open_for(trace_id=self.trace_id)
+
+    def action_open_record(self):
+        self.ensure_one()
+        if not self.res_model or not self.res_id:
+            raise UserError(self.env._("This step has no Odoo record."))
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self.res_model,
+            "res_id": self.res_id,
+            "view_mode": "form",
+        }
+
+
+def _chained(values):
+    """The hashed part of a row, normalised the same way on write and on check."""
+    out = {}
+    for name in CHAINED_FIELDS:
+        value = values.get(name)
+        if name == "recorded_at" and value and not isinstance(value, str):
+            value = fields.Datetime.to_string(value)
+        if value in (False, None, ""):
+            value = None
+        if name in ("res_id", "duration_ms", "exception_id", "source_id") and value is not None:
+            value = int(value)
+        if name in ("res_id", "duration_ms", "exception_id", "source_id") and value == 0:
+            value = None
+        out[name] = value
+    return out

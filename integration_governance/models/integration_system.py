@@ -1,0 +1,146 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+
+from ..lib.vocabulary import OPEN_STATES, SYSTEM_ROLES
+
+
+class IntegrationSystem(models.Model):
+    """A system on the other side of an exchange (or Odoo itself).
+
+    Governance needs a name for "who said this" that does not depend on any
+    connector: channel modules link their backends to a system.
+    """
+
+    _name = "integration.system"
+    _description = "Integrated system"
+    _order = "sequence, name"
+
+    name = fields.Char(required=True, translate=True)
+    code = fields.Char(
+        required=True, help="Stable technical name, e.g. 'odoo' or 'shopify_eu'."
+    )
+    role = fields.Selection(SYSTEM_ROLES, required=True, default="sales_channel")
+    system_type = fields.Char(
+        help="Channel type shared by systems of one kind (e.g. 'shopify'); "
+        "system-of-record rules can name it to cover every such system."
+    )
+    sequence = fields.Integer(default=10)
+    color = fields.Integer()
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one("res.company", default=lambda self: self.env.company)
+    description = fields.Text()
+    last_success_at = fields.Datetime(
+        "Last successful sync", help="Set by the pipeline after each successful exchange."
+    )
+
+    exception_open_count = fields.Integer(compute="_compute_dashboard")
+    exception_critical_count = fields.Integer(compute="_compute_dashboard")
+    exception_high_count = fields.Integer(compute="_compute_dashboard")
+    exception_medium_count = fields.Integer(compute="_compute_dashboard")
+    exception_low_count = fields.Integer(compute="_compute_dashboard")
+    sla_breach_count = fields.Integer("SLA breaches", compute="_compute_dashboard")
+    oldest_exception_id = fields.Many2one(
+        "integration.exception", compute="_compute_dashboard"
+    )
+    oldest_exception_date = fields.Datetime(compute="_compute_dashboard")
+    error_rate_24h = fields.Float(
+        "Error rate 24h (%)", compute="_compute_dashboard", digits=(5, 1)
+    )
+    steps_24h = fields.Integer("Exchanges 24h", compute="_compute_dashboard")
+
+    _code_unique = models.Constraint(
+        "UNIQUE(code)", "A system's code must be unique."
+    )
+
+    @api.model
+    def _resolve(self, system):
+        """Accept a record, an id or a code; return the system record."""
+        if isinstance(system, models.BaseModel):
+            return system
+        if isinstance(system, int):
+            return self.browse(system)
+        if isinstance(system, str):
+            found = self.with_context(active_test=False).search(
+                [("code", "=", system)], limit=1
+            )
+            if found:
+                return found
+            raise ValueError(f"Unknown integration system '{system}'")
+        return self.browse()
+
+    @api.model
+    def _odoo(self):
+        return self.env.ref("integration_governance.system_odoo")
+
+    def _compute_dashboard(self):
+        Exception_ = self.env["integration.exception"]
+        now = fields.Datetime.now()
+        open_domain = [("system_id", "in", self.ids), ("state", "in", OPEN_STATES)]
+        by_severity = {
+            (system.id, severity): count
+            for system, severity, count in Exception_._read_group(
+                open_domain, ["system_id", "severity"], ["__count"]
+            )
+        }
+        breaches = dict(
+            (system.id, count)
+            for system, count in Exception_._read_group(
+                open_domain + [("sla_deadline", "<", now)], ["system_id"], ["__count"]
+            )
+        )
+        oldest = dict(
+            (system.id, first_seen)
+            for system, first_seen in Exception_._read_group(
+                open_domain, ["system_id"], ["first_seen:min"]
+            )
+        )
+        since = now - timedelta(hours=24)
+        steps = {}
+        for system, outcome, count in self.env["integration.lineage"]._read_group(
+            [("system_id", "in", self.ids), ("recorded_at", ">=", since)],
+            ["system_id", "outcome"],
+            ["__count"],
+        ):
+            steps.setdefault(system.id, {})[outcome] = count
+        for system in self:
+            counts = {
+                sev: by_severity.get((system.id, sev), 0)
+                for sev in ("critical", "high", "medium", "low")
+            }
+            system.exception_critical_count = counts["critical"]
+            system.exception_high_count = counts["high"]
+            system.exception_medium_count = counts["medium"]
+            system.exception_low_count = counts["low"]
+            system.exception_open_count = sum(counts.values())
+            system.sla_breach_count = breaches.get(system.id, 0)
+            system.oldest_exception_date = oldest.get(system.id)
+            system.oldest_exception_id = (
+                Exception_.search(
+                    [("system_id", "=", system.id), ("state", "in", OPEN_STATES)],
+                    order="first_seen asc, id asc",
+                    limit=1,
+                )
+                if system.id in oldest
+                else False
+            )
+            outcomes = steps.get(system.id, {})
+            total = sum(outcomes.values())
+            system.steps_24h = total
+            system.error_rate_24h = (
+                100.0 * outcomes.get("failure", 0) / total if total else 0.0
+            )
+
+    def action_open_exceptions(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "integration_governance.action_integration_exception"
+        )
+        action["domain"] = [("system_id", "=", self.id)]
+        action["context"] = {"search_default_open": 1}
+        return action
+
+    def action_open_breaches(self):
+        action = self.action_open_exceptions()
+        action["context"] = {"search_default_open": 1, "search_default_sla_breached": 1}
+        return action

@@ -1,0 +1,43 @@
+from .common import GovernanceCase
+
+
+class TestReconciliation(GovernanceCase):
+    def test_run_counts_and_unhealable_lines_raise_exceptions(self):
+        Run = self.env["integration.reconciliation.run"]
+        run = Run.start("stock", self.wms)
+        run.add_mismatch("SKU-1", "quantity", 5, 3)
+        run.add_mismatch("SKU-2", "quantity", 0, 2, heal=False)
+        run.finish(compared_count=10)
+        self.assertEqual(run.state, "done")
+        self.assertEqual(
+            (run.compared_count, run.matched_count, run.mismatched_count),
+            (10, 8, 2),
+        )
+        # No channel heals 'stock' here: every line became an exception.
+        self.assertEqual(run.exception_count, 2)
+        self.assertEqual(run.healed_count, 0)
+        exc = run.line_ids.exception_id
+        self.assertEqual(len(exc), 2)
+        self.assertEqual(set(exc.mapped("category")), {"data_quality"})
+        self.assertEqual(set(exc.mapped("external_ref")), {"SKU-1", "SKU-2"})
+        step = self.Lineage.search([("trace_id", "=", run.trace_id), ("step", "=", "reconciled")])
+        self.assertIn("8 matched", step.message)
+
+    def test_heal_hook(self):
+        Run = type(self.env["integration.reconciliation.run"])
+        healed = []
+
+        def _heal_stock_line(self, line):
+            healed.append(line.key)
+            return True
+
+        Run._heal_stock_line = _heal_stock_line
+        try:
+            run = self.env["integration.reconciliation.run"].start("stock", self.wms)
+            run.add_mismatch("SKU-9", "quantity", 1, 2)
+            run.finish(compared_count=1)
+        finally:
+            del Run._heal_stock_line
+        self.assertEqual(healed, ["SKU-9"])
+        self.assertEqual(run.healed_count, 1)
+        self.assertFalse(run.line_ids.exception_id)

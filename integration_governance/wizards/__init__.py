@@ -1,0 +1,2 @@
+from . import integration_exception_state_wizard
+from . import integration_trace_finder

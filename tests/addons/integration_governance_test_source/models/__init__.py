@@ -1,0 +1,1 @@
+from . import integration_test_source

@@ -1,0 +1,510 @@
+#!/usr/bin/env python3
+"""Set up and drive the suite on a real Odoo 19: ``run``, ``test``, ``bench``.
+
+Plain Python rather than shell so that the same steps (find Odoo, start the
+private PostgreSQL cluster, write the Odoo configuration, create a database)
+serve ``make run``, ``make test`` and ``make bench`` alike.
+"""
+
+import argparse
+import contextlib
+import json
+import os
+import pwd
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN = ROOT / ".run"
+DEFAULT_ODOO_PATH = "/opt/odoo19"
+SUITE_ADDONS = [
+    "integration_governance",
+    "connector_base",
+    "connector_shopify",
+    "connector_marketplace",
+    "connector_3pl",
+]
+TEST_ADDONS_DIR = ROOT / "tests" / "addons"
+TEST_ONLY_ADDONS = ["integration_governance_test_source"]
+PG_PORT = int(os.environ.get("SUITE_PG_PORT", "54329"))
+PG_USER = "odoo"
+
+
+def say(msg):
+    print(f"[suite] {msg}", flush=True)
+
+
+def die(msg, code=2):
+    print(f"[suite] ERROR: {msg}", file=sys.stderr, flush=True)
+    sys.exit(code)
+
+
+# --------------------------------------------------------------------- Odoo
+def find_odoo():
+    """Return (source tree or None, version) of an Odoo 19 this Python can run.
+
+    Order: ``ODOO_PATH``, an ``odoo`` already importable, the documented
+    default ``/opt/odoo19``.
+    """
+    candidates = []
+    if os.environ.get("ODOO_PATH"):
+        candidates.append(os.environ["ODOO_PATH"])
+    probe = subprocess.run(
+        [sys.executable, "-c", "import odoo.release as r; print(r.__file__)"],
+        capture_output=True,
+        text=True,
+    )
+    if probe.returncode == 0:
+        candidates.append(str(Path(probe.stdout.strip()).parent.parent))
+    candidates.append(DEFAULT_ODOO_PATH)
+    for path in candidates:
+        release = Path(path) / "odoo" / "release.py"
+        if release.is_file():
+            scope = {}
+            exec(compile(release.read_text(), str(release), "exec"), scope)
+            version = scope["version_info"]
+            if version[0] != 19:
+                die(f"Odoo at {path} is {version[:2]}, the suite needs Odoo 19.0")
+            return Path(path), scope["version"]
+    die(
+        "Odoo 19 not found: set ODOO_PATH to an Odoo 19.0 source tree, install "
+        f"it into {sys.executable}, or put it at {DEFAULT_ODOO_PATH} (see README.rst)"
+    )
+
+
+def python_env(odoo_path):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in [str(odoo_path), env.get("PYTHONPATH", "")] if p
+    )
+    return env
+
+
+def ensure_requirements(odoo_path):
+    """Install the suite's Python requirements into this Python when missing."""
+    check = (
+        "import requests, cryptography, jsonschema, pytest_odoo, openupgradelib;"
+        "import importlib.util as u, sys;"
+        "sys.exit(0 if u.find_spec('odoo.addons.queue_job') else 1)"
+    )
+    if (
+        subprocess.run(
+            [sys.executable, "-c", check],
+            env=python_env(odoo_path),
+            capture_output=True,
+        ).returncode
+        == 0
+    ):
+        return
+    say("installing Python requirements (requirements.txt)")
+    pip = [sys.executable, "-m", "pip", "install", "-q"]
+    subprocess.run(pip + ["-r", str(ROOT / "requirements.txt")], check=True)
+    subprocess.run(
+        pip + ["--no-deps", "-r", str(ROOT / "requirements-nodeps.txt")], check=True
+    )
+
+
+def queue_job_addons_dir(odoo_path):
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import importlib.util as u, os;"
+            "s = u.find_spec('odoo.addons.queue_job');"
+            "print(os.path.dirname(os.path.dirname(s.origin)))",
+        ],
+        env=python_env(odoo_path),
+        capture_output=True,
+        text=True,
+    )
+    if out.returncode != 0:
+        die("OCA queue_job 19.0 is not installed (pip install --no-deps odoo-addon-queue_job)")
+    return out.stdout.strip()
+
+
+# --------------------------------------------------------------- PostgreSQL
+def external_db_configured():
+    return bool(os.environ.get("PGHOST") or os.environ.get("ODOO_DB_HOST"))
+
+
+def pg_bin(name):
+    found = shutil.which(name)
+    if found:
+        return found
+    for base in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (base / name).exists():
+            return str(base / name)
+    die(f"PostgreSQL's {name} not found: install PostgreSQL 13+ (Debian: postgresql)")
+
+
+def _as_cluster_owner(cmd):
+    """initdb refuses root: run the cluster as the 'postgres' system user then."""
+    if os.geteuid() == 0:
+        return ["runuser", "-u", "postgres", "--"] + cmd
+    return cmd
+
+
+class PrivateCluster:
+    """A PostgreSQL cluster under .run/pg listening on a local socket only."""
+
+    def __init__(self):
+        self.dir = RUN / "pg"
+        self.data = self.dir / "data"
+        self.socket = self.dir / "socket"
+        self.started_here = False
+
+    def _chown(self):
+        if os.geteuid() == 0:
+            pw = pwd.getpwnam("postgres")
+            for path in [self.dir, self.data, self.socket]:
+                if path.exists():
+                    os.chown(path, pw.pw_uid, pw.pw_gid)
+            # The cluster owner must be able to reach .run/pg.
+            for parent in [RUN, *RUN.parents]:
+                mode = parent.stat().st_mode
+                if not mode & 0o001:
+                    os.chmod(parent, mode | 0o001)
+
+    def ensure(self):
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.socket.mkdir(exist_ok=True)
+        self._chown()
+        if not (self.data / "PG_VERSION").exists():
+            say(f"initialising a private PostgreSQL cluster in {self.data}")
+            self.data.mkdir(exist_ok=True)
+            self._chown()
+            subprocess.run(
+                _as_cluster_owner(
+                    [
+                        pg_bin("initdb"),
+                        "-D",
+                        str(self.data),
+                        "-U",
+                        PG_USER,
+                        "--auth=trust",
+                        "-E",
+                        "UTF8",
+                        "--locale=C",
+                    ]
+                ),
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+        if not self.running():
+            say(f"starting PostgreSQL on socket {self.socket} (port {PG_PORT})")
+            subprocess.run(
+                _as_cluster_owner(
+                    [
+                        pg_bin("pg_ctl"),
+                        "-D",
+                        str(self.data),
+                        "-l",
+                        str(self.dir / "postgresql.log"),
+                        "-w",
+                        "-o",
+                        f"-k {self.socket} -p {PG_PORT} -c listen_addresses='' "
+                        "-c max_connections=200 -c fsync=off "
+                        "-c synchronous_commit=off",
+                        "start",
+                    ]
+                ),
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+            self.started_here = True
+        return self
+
+    def running(self):
+        return (
+            subprocess.run(
+                _as_cluster_owner([pg_bin("pg_ctl"), "-D", str(self.data), "status"]),
+                capture_output=True,
+            ).returncode
+            == 0
+        )
+
+    def stop(self):
+        say("stopping PostgreSQL")
+        subprocess.run(
+            _as_cluster_owner(
+                [pg_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"]
+            ),
+            stdout=subprocess.DEVNULL,
+        )
+
+    def psql(self, sql, db="postgres"):
+        return subprocess.run(
+            [pg_bin("psql"), "-h", str(self.socket), "-p", str(PG_PORT), "-U", PG_USER]
+            + ["-d", db, "-tAc", sql],
+            capture_output=True,
+            text=True,
+        )
+
+
+# ------------------------------------------------------------------- config
+def write_config(odoo_path, cluster, name, db_name, workers=0, extra=None):
+    addons = [
+        str(ROOT),
+        str(odoo_path / "addons"),
+        str(odoo_path / "odoo" / "addons"),
+        queue_job_addons_dir(odoo_path),
+    ]
+    if name == "test":
+        addons.append(str(TEST_ADDONS_DIR))
+    lines = [
+        "[options]",
+        "addons_path = " + ",".join(addons),
+        f"data_dir = {RUN / 'data'}",
+        f"db_name = {db_name}",
+        f"dbfilter = ^{db_name}$",
+        "list_db = False",
+        "admin_passwd = admin",
+        f"workers = {workers}",
+        "max_cron_threads = 1",
+        "server_wide_modules = base,web,queue_job",
+        "limit_time_cpu = 600",
+        "limit_time_real = 1200",
+        "limit_memory_soft = 2147483648",
+        "limit_memory_hard = 2684354560",
+    ]
+    if cluster:
+        lines += [
+            f"db_host = {cluster.socket}",
+            f"db_port = {PG_PORT}",
+            f"db_user = {PG_USER}",
+            "db_password = False",
+        ]
+    else:
+        for key, var in [
+            ("db_host", "PGHOST"),
+            ("db_port", "PGPORT"),
+            ("db_user", "PGUSER"),
+            ("db_password", "PGPASSWORD"),
+        ]:
+            value = os.environ.get("ODOO_" + key.upper()) or os.environ.get(var)
+            if value:
+                lines.append(f"{key} = {value}")
+    lines += list(extra or [])
+    lines += ["", "[queue_job]", "channels = root:2"]
+    path = RUN / f"odoo-{name}.conf"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def odoo_cmd(odoo_path, config, *args):
+    return [sys.executable, str(odoo_path / "odoo-bin"), "-c", str(config), *args]
+
+
+def database_exists(odoo_path, config, db_name):
+    code = (
+        "import odoo.tools.config as c, odoo.sql_db as s, sys;"
+        f"c.parse_config(['-c', {str(config)!r}]);"
+        "cr = s.db_connect('postgres').cursor();"
+        f"cr.execute('SELECT 1 FROM pg_database WHERE datname=%s', [{db_name!r}]);"
+        "sys.exit(0 if cr.fetchone() else 1)"
+    )
+    return (
+        subprocess.run(
+            [sys.executable, "-c", code], env=python_env(odoo_path), capture_output=True
+        ).returncode
+        == 0
+    )
+
+
+def create_database(odoo_path, config, db_name, modules, log_file):
+    say(f"creating database {db_name} with {', '.join(modules)} and demo data")
+    started = time.time()
+    with open(log_file, "w") as log:
+        proc = subprocess.run(
+            odoo_cmd(
+                odoo_path,
+                config,
+                "-d",
+                db_name,
+                "-i",
+                ",".join(modules),
+                "--with-demo",
+                "--stop-after-init",
+                "--log-level=warn",
+            ),
+            env=python_env(odoo_path),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    text = Path(log_file).read_text()
+    bad = [
+        line
+        for line in text.splitlines()
+        if " ERROR " in line or " CRITICAL " in line or "Traceback" in line
+    ]
+    if proc.returncode != 0 or bad:
+        print(text[-6000:], file=sys.stderr)
+        die(f"installing the suite into {db_name} failed (log: {log_file})", 1)
+    say(f"database {db_name} ready in {time.time() - started:.0f}s")
+
+
+def drop_database(odoo_path, config, db_name):
+    code = (
+        "import odoo.tools.config as c, odoo.service.db as d;"
+        f"c.parse_config(['-c', {str(config)!r}]);"
+        f"d.exp_drop({db_name!r})"
+    )
+    subprocess.run(
+        [sys.executable, "-c", code], env=python_env(odoo_path), capture_output=True
+    )
+
+
+@contextlib.contextmanager
+def database_server(keep_running=False):
+    if external_db_configured():
+        say("using the external PostgreSQL named by PG*/ODOO_DB_* variables")
+        yield None
+        return
+    cluster = PrivateCluster().ensure()
+    try:
+        yield cluster
+    finally:
+        if cluster.started_here and not keep_running:
+            cluster.stop()
+
+
+# ------------------------------------------------------------------ commands
+def cmd_run(args):
+    odoo_path, version = find_odoo()
+    ensure_requirements(odoo_path)
+    RUN.mkdir(exist_ok=True)
+    db_name = os.environ.get("SUITE_DB", "integration_suite")
+    port = os.environ.get("ODOO_HTTP_PORT", "8069")
+    with database_server() as cluster:
+        config = write_config(
+            odoo_path,
+            cluster,
+            "run",
+            db_name,
+            workers=int(os.environ.get("ODOO_WORKERS", "2")),
+            extra=[f"http_port = {port}", "proxy_mode = False"],
+        )
+        if database_exists(odoo_path, config, db_name):
+            say(f"reusing database {db_name}")
+            subprocess.run(
+                odoo_cmd(odoo_path, config, "-d", db_name, "-u", ",".join(SUITE_ADDONS), "--stop-after-init", "--log-level=warn"),
+                env=python_env(odoo_path),
+                check=True,
+            )
+        else:
+            create_database(
+                odoo_path, config, db_name, SUITE_ADDONS, RUN / "install-run.log"
+            )
+        say(f"Odoo {version} at http://localhost:{port}/odoo/action-integration_governance.action_integration_overview")
+        say("demo login: admin / admin   (Ctrl-C stops Odoo and PostgreSQL)")
+        proc = subprocess.Popen(
+            odoo_cmd(odoo_path, config, "-d", db_name), env=python_env(odoo_path)
+        )
+        try:
+            proc.wait()
+        except KeyboardInterrupt:
+            proc.send_signal(signal.SIGINT)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=30)
+            if proc.poll() is None:
+                proc.kill()
+    return 0
+
+
+def _junit_counts(path):
+    root = ET.parse(path).getroot()
+    suites = [root] if root.tag == "testsuite" else list(root)
+    total = sum(int(s.get("tests", 0)) for s in suites)
+    failed = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
+    skipped = sum(int(s.get("skipped", 0)) for s in suites)
+    return total - failed - skipped, failed, skipped
+
+
+def cmd_test(args):
+    started = time.time()
+    odoo_path, version = find_odoo()
+    ensure_requirements(odoo_path)
+    RUN.mkdir(exist_ok=True)
+    db_name = f"suite_test_{int(started)}_{os.getpid()}"
+    summary = {
+        "odoo": version,
+        "odoo_path": str(odoo_path),
+        "database": db_name,
+        "passed": 0,
+        "failed": 0,
+        "skipped": 0,
+    }
+    rc = 1
+    with database_server() as cluster:
+        config = write_config(odoo_path, cluster, "test", db_name)
+        try:
+            create_database(
+                odoo_path,
+                config,
+                db_name,
+                SUITE_ADDONS + TEST_ONLY_ADDONS,
+                RUN / "install-test.log",
+            )
+            targets = [str(ROOT / a / "tests") for a in SUITE_ADDONS if (ROOT / a / "tests").is_dir()]
+            targets += [str(ROOT / "tests")]
+            junit = RUN / "junit.xml"
+            cmd = [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-p",
+                "no:cacheprovider",
+                f"--odoo-config={config}",
+                f"--odoo-database={db_name}",
+                "--odoo-log-level=warn",
+                f"--junitxml={junit}",
+                "-q",
+                *args.pytest_args,
+                *targets,
+            ]
+            rc = subprocess.run(cmd, env=python_env(odoo_path), cwd=ROOT).returncode
+            if junit.exists():
+                passed, failed, skipped = _junit_counts(junit)
+                summary.update(passed=passed, failed=failed, skipped=skipped)
+            if rc == 5 or summary["passed"] == 0:
+                say("no test ran: that is a failure")
+                rc = 1
+        finally:
+            if not os.environ.get("SUITE_KEEP_DB"):
+                drop_database(odoo_path, config, db_name)
+            summary["duration_s"] = round(time.time() - started, 1)
+            summary["exit_code"] = rc
+            (RUN / "test-summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+            say(
+                f"Odoo {version}: {summary['passed']} passed, {summary['failed']} failed, "
+                f"{summary['skipped']} skipped in {summary['duration_s']}s "
+                f"(.run/test-summary.json)"
+            )
+    return rc
+
+
+def cmd_check(args):
+    odoo_path, version = find_odoo()
+    print(f"Odoo {version} at {odoo_path}")
+    return 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run").set_defaults(func=cmd_run)
+    test = sub.add_parser("test")
+    test.add_argument("pytest_args", nargs="*")
+    test.set_defaults(func=cmd_test)
+    sub.add_parser("check").set_defaults(func=cmd_check)
+    args = parser.parse_args()
+    sys.exit(args.func(args))
+
+
+if __name__ == "__main__":
+    main()
