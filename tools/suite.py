@@ -263,6 +263,7 @@ def write_config(odoo_path, cluster, name, db_name, workers=0, extra=None):
         f"db_name = {db_name}",
         f"dbfilter = ^{db_name}$",
         "list_db = False",
+        "http_interface = 127.0.0.1",
         "admin_passwd = admin",
         f"workers = {workers}",
         "max_cron_threads = 1",
@@ -277,7 +278,6 @@ def write_config(odoo_path, cluster, name, db_name, workers=0, extra=None):
             f"db_host = {cluster.socket}",
             f"db_port = {PG_PORT}",
             f"db_user = {PG_USER}",
-            "db_password = False",
         ]
     else:
         for key, var in [
