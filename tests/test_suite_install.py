@@ -40,9 +40,7 @@ class TestSuiteInstall(TransactionCase):
             self.assertTrue((ROOT / addon / "security/ir.model.access.csv").is_file(), addon)
 
     def test_every_integrations_action_renders(self):
-        actions = self.env["ir.actions.act_window"].search(
-            [("res_model", "like", "integration.%")]
-        )
+        actions = self.env["ir.actions.act_window"].search([("res_model", "like", "integration.%")])
         self.assertGreater(len(actions), 10)
         for action in actions:
             model = self.env[action.res_model]
@@ -52,6 +50,4 @@ class TestSuiteInstall(TransactionCase):
 
     def test_integrations_menu_for_users_only(self):
         root = self.env.ref("integration_governance.menu_integration_root")
-        self.assertIn(
-            self.env.ref("integration_governance.group_integration_user"), root.group_ids
-        )
+        self.assertIn(self.env.ref("integration_governance.group_integration_user"), root.group_ids)

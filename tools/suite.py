@@ -53,7 +53,10 @@ def find_odoo():
     """
     candidates = []
     if os.environ.get("ODOO_PATH"):
-        candidates.append(os.environ["ODOO_PATH"])
+        path = os.environ["ODOO_PATH"]
+        if not (Path(path) / "odoo" / "release.py").is_file():
+            die(f"Odoo 19 not found: ODOO_PATH={path} is not an Odoo source tree")
+        candidates.append(path)
     probe = subprocess.run(
         [sys.executable, "-c", "import odoo.release as r; print(r.__file__)"],
         capture_output=True,
@@ -79,9 +82,7 @@ def find_odoo():
 
 def python_env(odoo_path):
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        p for p in [str(odoo_path), env.get("PYTHONPATH", "")] if p
-    )
+    env["PYTHONPATH"] = os.pathsep.join(p for p in [str(odoo_path), env.get("PYTHONPATH", "")] if p)
     return env
 
 
@@ -104,9 +105,7 @@ def ensure_requirements(odoo_path):
     say("installing Python requirements (requirements.txt)")
     pip = [sys.executable, "-m", "pip", "install", "-q"]
     subprocess.run(pip + ["-r", str(ROOT / "requirements.txt")], check=True)
-    subprocess.run(
-        pip + ["--no-deps", "-r", str(ROOT / "requirements-nodeps.txt")], check=True
-    )
+    subprocess.run(pip + ["--no-deps", "-r", str(ROOT / "requirements-nodeps.txt")], check=True)
 
 
 def queue_job_addons_dir(odoo_path):
@@ -231,9 +230,7 @@ class PrivateCluster:
     def stop(self):
         say("stopping PostgreSQL")
         subprocess.run(
-            _as_cluster_owner(
-                [pg_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"]
-            ),
+            _as_cluster_owner([pg_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"]),
             stdout=subprocess.DEVNULL,
         )
 
@@ -354,9 +351,7 @@ def drop_database(odoo_path, config, db_name):
         f"c.parse_config(['-c', {str(config)!r}]);"
         f"d.exp_drop({db_name!r})"
     )
-    subprocess.run(
-        [sys.executable, "-c", code], env=python_env(odoo_path), capture_output=True
-    )
+    subprocess.run([sys.executable, "-c", code], env=python_env(odoo_path), capture_output=True)
 
 
 @contextlib.contextmanager
@@ -392,15 +387,24 @@ def cmd_run(args):
         if database_exists(odoo_path, config, db_name):
             say(f"reusing database {db_name}")
             subprocess.run(
-                odoo_cmd(odoo_path, config, "-d", db_name, "-u", ",".join(SUITE_ADDONS), "--stop-after-init", "--log-level=warn"),
+                odoo_cmd(
+                    odoo_path,
+                    config,
+                    "-d",
+                    db_name,
+                    "-u",
+                    ",".join(SUITE_ADDONS),
+                    "--stop-after-init",
+                    "--log-level=warn",
+                ),
                 env=python_env(odoo_path),
                 check=True,
             )
         else:
-            create_database(
-                odoo_path, config, db_name, SUITE_ADDONS, RUN / "install-run.log"
-            )
-        say(f"Odoo {version} at http://localhost:{port}/odoo/action-integration_governance.action_integration_overview")
+            create_database(odoo_path, config, db_name, SUITE_ADDONS, RUN / "install-run.log")
+        say(
+            f"Odoo {version} at http://localhost:{port}/odoo/action-integration_governance.action_integration_overview"
+        )
         say("demo login: admin / admin   (Ctrl-C stops Odoo and PostgreSQL)")
         proc = subprocess.Popen(
             odoo_cmd(odoo_path, config, "-d", db_name), env=python_env(odoo_path)
@@ -450,7 +454,9 @@ def cmd_test(args):
                 SUITE_ADDONS + TEST_ONLY_ADDONS,
                 RUN / "install-test.log",
             )
-            targets = [str(ROOT / a / "tests") for a in SUITE_ADDONS if (ROOT / a / "tests").is_dir()]
+            targets = [
+                str(ROOT / a / "tests") for a in SUITE_ADDONS if (ROOT / a / "tests").is_dir()
+            ]
             targets += [str(ROOT / "tests")]
             junit = RUN / "junit.xml"
             cmd = [

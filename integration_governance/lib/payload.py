@@ -32,9 +32,7 @@ def json_path(parts):
 def compile_validator(schema):
     """Check the schema itself, then build a Draft 2020-12 validator once."""
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(
-        schema, format_checker=Draft202012Validator.FORMAT_CHECKER
-    )
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def violations(validator, payload):
@@ -46,9 +44,7 @@ def violations(validator, payload):
     found = []
     for error in validator.iter_errors(payload):
         path = json_path(error.absolute_path)
-        if error.validator == "additionalProperties" and isinstance(
-            error.instance, dict
-        ):
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
             allowed = set(error.schema.get("properties", {}))
             patterns = error.schema.get("patternProperties", {})
             for key in sorted(error.instance):
@@ -62,9 +58,7 @@ def violations(validator, payload):
                     }
                 )
             continue
-        found.append(
-            {"path": path, "validator": error.validator, "message": error.message}
-        )
+        found.append({"path": path, "validator": error.validator, "message": error.message})
     found.sort(key=lambda v: (v["path"], v["validator"], v["message"]))
     return found
 

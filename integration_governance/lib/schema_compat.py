@@ -131,9 +131,7 @@ def diff_schemas(old: dict, new: dict) -> list[Change]:
 def breaking_changes(old: dict, new: dict, mode: str) -> list[Change]:
     """The changes that break ``mode``: backward, forward, full (either) or none."""
     if mode not in MODES:
-        raise ValueError(
-            f"unknown compatibility mode {mode!r}; expected one of {sorted(MODES)}"
-        )
+        raise ValueError(f"unknown compatibility mode {mode!r}; expected one of {sorted(MODES)}")
     wanted = MODES[mode]
     if not wanted:
         return []
@@ -471,13 +469,9 @@ class _Differ:
         old_extra = False if sealed[0] else _extra(old)
         new_extra = False if sealed[1] else _extra(new)
         for name in sorted(new_props.keys() - old_props.keys()):
-            self._property_added(
-                path, name, new_props[name], name in new_required, old_extra
-            )
+            self._property_added(path, name, new_props[name], name in new_required, old_extra)
         for name in sorted(old_props.keys() - new_props.keys()):
-            self._property_removed(
-                path, name, old_props[name], name in old_required, new_extra
-            )
+            self._property_removed(path, name, old_props[name], name in old_required, new_extra)
         for name in sorted(old_props.keys() & new_props.keys()):
             self.compare(old_props[name], new_props[name], _child(path, name))
         moved = old_props.keys() ^ new_props.keys()
@@ -537,9 +531,7 @@ class _Differ:
             self.compare(schema, new_extra, _child(path, name))
         if was_required:
             breaks.append(FORWARD)
-            reasons.append(
-                "the old version requires it, so it rejects new payloads that lack it"
-            )
+            reasons.append("the old version requires it, so it rejects new payloads that lack it")
         if not reasons:
             reasons.append(
                 "the new version still accepts it as an extra property, so nothing breaks"

@@ -30,9 +30,7 @@ class IntegrationContract(models.Model):
     )
     version_count = fields.Integer(compute="_compute_active_version", store=True)
 
-    _code_unique = models.Constraint(
-        "UNIQUE(code)", "A contract's code must be unique."
-    )
+    _code_unique = models.Constraint("UNIQUE(code)", "A contract's code must be unique.")
 
     @api.depends("version_ids.state")
     def _compute_active_version(self):
@@ -59,9 +57,7 @@ class IntegrationContract(models.Model):
         contract = self._get(code)
         version = contract.active_version_id
         if not version:
-            raise UserError(
-                self.env._("Contract %s has no active version.", contract.code)
-            )
+            raise UserError(self.env._("Contract %s has no active version.", contract.code))
         found = version.validate(payload)
         return {"valid": not found, "violations": found, "version": version}
 

@@ -13,9 +13,7 @@ class IntegrationContractField(models.Model):
     _description = "Contract field classification"
     _order = "version_id, path"
 
-    version_id = fields.Many2one(
-        "integration.contract.version", required=True, ondelete="cascade"
-    )
+    version_id = fields.Many2one("integration.contract.version", required=True, ondelete="cascade")
     path = fields.Char(required=True, help="JSON path, e.g. $.lines[*].price")
     classification = fields.Selection(CLASSIFICATIONS, required=True, default="internal")
     description = fields.Char()

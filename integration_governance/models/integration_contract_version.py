@@ -49,13 +49,12 @@ class IntegrationContractVersion(models.Model):
     patch = fields.Integer(compute="_compute_semver", store=True)
     state = fields.Selection(STATES, default="draft", required=True, tracking=True)
     schema_json = fields.Text(
-        "JSON Schema", required=True, default='{"type": "object", '
-        '"properties": {}, "additionalProperties": false}'
+        "JSON Schema",
+        required=True,
+        default='{"type": "object", "properties": {}, "additionalProperties": false}',
     )
     schema_hash = fields.Char(compute="_compute_schema_hash", store=True)
-    field_ids = fields.One2many(
-        "integration.contract.field", "version_id", "Fields", copy=True
-    )
+    field_ids = fields.One2many("integration.contract.field", "version_id", "Fields", copy=True)
     retention_days = fields.Integer(
         "Payload retention (days)", default=30, help="Payload copies are purged after."
     )
@@ -78,9 +77,7 @@ class IntegrationContractVersion(models.Model):
     approver_id = fields.Many2one("res.users", readonly=True, copy=False)
     approved_on = fields.Datetime(readonly=True, copy=False)
     activated_on = fields.Datetime(readonly=True, copy=False)
-    compatibility_mode = fields.Selection(
-        COMPATIBILITY, default="backward", required=True
-    )
+    compatibility_mode = fields.Selection(COMPATIBILITY, default="backward", required=True)
     compatibility_transitive = fields.Boolean(
         "Check against all earlier versions",
         help="Otherwise only against the active version.",
@@ -110,9 +107,7 @@ class IntegrationContractVersion(models.Model):
     def _compute_semver(self):
         for rec in self:
             match = SEMVER_RE.match(rec.version or "")
-            rec.major, rec.minor, rec.patch = (
-                map(int, match.groups()) if match else (0, 0, 0)
-            )
+            rec.major, rec.minor, rec.patch = map(int, match.groups()) if match else (0, 0, 0)
 
     @api.depends("schema_json")
     def _compute_schema_hash(self):
@@ -142,8 +137,7 @@ class IntegrationContractVersion(models.Model):
             if open_paths:
                 raise ValidationError(
                     self.env._(
-                        "A contract schema must be closed "
-                        "(additionalProperties: false) at: %s",
+                        "A contract schema must be closed (additionalProperties: false) at: %s",
                         ", ".join(open_paths),
                     )
                 )
@@ -153,9 +147,7 @@ class IntegrationContractVersion(models.Model):
         try:
             schema = json.loads(self.schema_json or "{}")
         except json.JSONDecodeError as error:
-            raise ValidationError(
-                self.env._("The schema is not valid JSON: %s", error)
-            ) from error
+            raise ValidationError(self.env._("The schema is not valid JSON: %s", error)) from error
         if not isinstance(schema, dict):
             raise ValidationError(self.env._("The schema must be a JSON object."))
         return schema
@@ -190,9 +182,7 @@ class IntegrationContractVersion(models.Model):
         for rec in self:
             found = _schema_fields(rec._schema())
             existing = {f.path: f for f in rec.field_ids}
-            commands = [
-                (2, line.id) for path, line in existing.items() if path not in found
-            ]
+            commands = [(2, line.id) for path, line in existing.items() if path not in found]
             for path, classification in found.items():
                 if path in existing:
                     if classification and existing[path].classification != classification:
@@ -228,9 +218,7 @@ class IntegrationContractVersion(models.Model):
     def mask_payload(self, payload):
         """A copy of ``payload`` fit for logs: secret and personal values hidden."""
         self.ensure_one()
-        hidden = {
-            f.path for f in self.field_ids if f.classification in ("secret", "personal")
-        }
+        hidden = {f.path for f in self.field_ids if f.classification in ("secret", "personal")}
 
         def walk(value, path):
             if payload_lib.generic_path(path) in hidden:
@@ -247,9 +235,11 @@ class IntegrationContractVersion(models.Model):
     def _earlier_versions(self):
         self.ensure_one()
         others = self.contract_id.version_ids.filtered(
-            lambda v: v != self
-            and v.state in ("active", "deprecated", "retired", "approved")
-            and (v.major, v.minor, v.patch) < (self.major, self.minor, self.patch)
+            lambda v: (
+                v != self
+                and v.state in ("active", "deprecated", "retired", "approved")
+                and (v.major, v.minor, v.patch) < (self.major, self.minor, self.patch)
+            )
         )
         if self.compatibility_transitive:
             return others.sorted(lambda v: (v.major, v.minor, v.patch))
@@ -273,9 +263,7 @@ class IntegrationContractVersion(models.Model):
             ok = True
             for earlier, changes in results.items():
                 if not changes:
-                    lines.append(
-                        f"Compatible ({rec.compatibility_mode}) with v{earlier.version}."
-                    )
+                    lines.append(f"Compatible ({rec.compatibility_mode}) with v{earlier.version}.")
                     continue
                 ok = False
                 lines.append(
@@ -287,8 +275,7 @@ class IntegrationContractVersion(models.Model):
                 lines.append("First version of this contract: nothing to compare.")
             # A breaking change is acceptable only with a new major version.
             majors_ok = all(
-                not changes or rec.major > earlier.major
-                for earlier, changes in results.items()
+                not changes or rec.major > earlier.major for earlier, changes in results.items()
             )
             if not ok and majors_ok:
                 lines.append("Accepted: the major version number was raised.")
@@ -317,8 +304,7 @@ class IntegrationContractVersion(models.Model):
             if not rec.compatibility_ok:
                 raise UserError(
                     self.env._(
-                        "This version breaks compatibility; raise its major "
-                        "version or fix it:\n%s",
+                        "This version breaks compatibility; raise its major version or fix it:\n%s",
                         rec.compatibility_report,
                     )
                 )
@@ -335,8 +321,9 @@ class IntegrationContractVersion(models.Model):
                 raise UserError(self.env._("Only a version in review can be approved."))
             if rec.author_id == self.env.user:
                 raise AccessError(
-                    self.env._("You wrote version %s: another approver must approve it.",
-                               rec.display_label)
+                    self.env._(
+                        "You wrote version %s: another approver must approve it.", rec.display_label
+                    )
                 )
             rec.sudo().write(
                 {
@@ -378,18 +365,20 @@ class IntegrationContractVersion(models.Model):
 
     def _parked_exceptions_now_passing(self):
         self.ensure_one()
-        parked = self.env["integration.exception"].sudo().search(
-            [
-                ("category", "=", "contract"),
-                ("state", "in", ("new", "in_progress")),
-                ("contract_id", "=", self.contract_id.id),
-                ("contract_version_id", "!=", self.id),
-                ("payload_purged", "=", False),
-            ]
+        parked = (
+            self.env["integration.exception"]
+            .sudo()
+            .search(
+                [
+                    ("category", "=", "contract"),
+                    ("state", "in", ("new", "in_progress")),
+                    ("contract_id", "=", self.contract_id.id),
+                    ("contract_version_id", "!=", self.id),
+                    ("payload_purged", "=", False),
+                ]
+            )
         )
-        return parked.filtered(
-            lambda exc: exc._has_payload() and not self.validate(exc.payload)
-        )
+        return parked.filtered(lambda exc: exc._has_payload() and not self.validate(exc.payload))
 
     def action_open_replay_candidates(self):
         self.ensure_one()
@@ -417,9 +406,7 @@ class IntegrationContractVersion(models.Model):
     def action_new_version(self):
         """Copy this version into a new draft with the next minor number."""
         self.ensure_one()
-        latest = self.contract_id.version_ids.sorted(
-            lambda v: (v.major, v.minor, v.patch)
-        )[-1]
+        latest = self.contract_id.version_ids.sorted(lambda v: (v.major, v.minor, v.patch))[-1]
         new = self.copy(
             {
                 "version": f"{latest.major}.{latest.minor + 1}.0",

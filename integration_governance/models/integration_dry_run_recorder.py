@@ -17,7 +17,7 @@ class Base(models.AbstractModel):
         records = super().create(vals_list)
         journal = DRY_RUN_JOURNAL.get()
         if journal is not None and not self._transient:
-            for record, vals in zip(records, vals_list):
+            for record, vals in zip(records, vals_list, strict=False):
                 journal.append(
                     {
                         "operation": "create",
@@ -33,9 +33,7 @@ class Base(models.AbstractModel):
         if journal is None or self._transient:
             return super().write(vals)
         before = {
-            record.id: {
-                name: _short(record[name]) for name in vals if name in record._fields
-            }
+            record.id: {name: _short(record[name]) for name in vals if name in record._fields}
             for record in self
         }
         result = super().write(vals)

@@ -74,12 +74,8 @@ class IntegrationException(models.Model):
     )
     escalated_on = fields.Datetime(readonly=True, copy=False)
     impact_amount = fields.Monetary("Impact", currency_field="currency_id")
-    currency_id = fields.Many2one(
-        "res.currency", default=lambda self: self.env.company.currency_id
-    )
-    company_id = fields.Many2one(
-        "res.company", default=lambda self: self.env.company, index=True
-    )
+    currency_id = fields.Many2one("res.currency", default=lambda self: self.env.company.currency_id)
+    company_id = fields.Many2one("res.company", default=lambda self: self.env.company, index=True)
     trace_id = fields.Char(index=True)
     transition_ids = fields.One2many("integration.exception.transition", "exception_id")
     edit_ids = fields.One2many("integration.exception.edit", "exception_id")
@@ -135,9 +131,7 @@ class IntegrationException(models.Model):
         default = self._default_retention_days()
         for rec in self:
             days = rec.contract_version_id.retention_days or default
-            rec.retention_until = (rec.first_seen or fields.Datetime.now()) + timedelta(
-                days=days
-            )
+            rec.retention_until = (rec.first_seen or fields.Datetime.now()) + timedelta(days=days)
 
     @api.depends("sla_deadline", "state")
     def _compute_sla_breached(self):
@@ -165,8 +159,10 @@ class IntegrationException(models.Model):
 
     @api.model
     def _default_retention_days(self):
-        param = self.env["ir.config_parameter"].sudo().get_param(
-            "integration_governance.payload_retention_days"
+        param = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("integration_governance.payload_retention_days")
         )
         return int(param) if param else DEFAULT_RETENTION_DAYS
 
@@ -235,9 +231,7 @@ class IntegrationException(models.Model):
                 values["violations"] = violations
             existing.write(values)
             return existing
-        route = self.env["integration.exception.route"]._match(
-            category, business_object, system
-        )
+        route = self.env["integration.exception.route"]._match(category, business_object, system)
         severity = route.severity or severity
         team = route.team_id
         if not team and contract_version:
@@ -329,9 +323,7 @@ class IntegrationException(models.Model):
     def _check_open(self):
         closed = self.filtered(lambda r: r.state not in OPEN_STATES)
         if closed:
-            raise UserError(
-                self.env._("Already closed: %s", ", ".join(closed.mapped("name")))
-            )
+            raise UserError(self.env._("Already closed: %s", ", ".join(closed.mapped("name"))))
 
     def _open_state_wizard(self, target):
         return {
@@ -358,9 +350,7 @@ class IntegrationException(models.Model):
     def _source(self):
         self.ensure_one()
         if not self.source_model or self.source_model not in self.env:
-            raise UserError(
-                self.env._("Exception %s has no source record to replay.", self.name)
-            )
+            raise UserError(self.env._("Exception %s has no source record to replay.", self.name))
         # Replay re-runs the pipeline, which runs as its technical user; the
         # right to ask for it is the right to work this exception.
         self.check_access("write")
@@ -368,9 +358,7 @@ class IntegrationException(models.Model):
         if not source:
             raise UserError(self.env._("The source record of %s is gone.", self.name))
         if not isinstance(source, self.env.registry["integration.replayable.mixin"]):
-            raise UserError(
-                self.env._("%s records cannot be replayed.", self.source_model)
-            )
+            raise UserError(self.env._("%s records cannot be replayed.", self.source_model))
         return source
 
     def _replay_payload(self, payload=None):
@@ -379,9 +367,7 @@ class IntegrationException(models.Model):
         if self._has_payload():
             return self.payload
         if self.payload_purged:
-            raise UserError(
-                self.env._("The payload of %s was purged (retention).", self.name)
-            )
+            raise UserError(self.env._("The payload of %s was purged (retention).", self.name))
         return self._source()._integration_replay_payload()
 
     def _check_contract(self, payload):
@@ -426,7 +412,7 @@ class IntegrationException(models.Model):
         try:
             with self.env.cr.savepoint():
                 result = source._integration_replay(self, payload)
-        except Exception as error:  # noqa: BLE001 - any failure keeps it open
+        except Exception as error:
             self.sudo().write(
                 {"replay_count": self.replay_count + 1, "last_replay_error": str(error)}
             )
@@ -470,9 +456,7 @@ class IntegrationException(models.Model):
                 "params": {
                     "type": "warning",
                     "title": self.env._("Replay failed"),
-                    "message": "\n".join(
-                        f"{f.name}: {f.last_replay_error}" for f in failed
-                    ),
+                    "message": "\n".join(f"{f.name}: {f.last_replay_error}" for f in failed),
                     "sticky": True,
                 },
             }
@@ -499,7 +483,7 @@ class IntegrationException(models.Model):
                 try:
                     source._integration_replay(self, payload)
                     self.env.flush_all()
-                except Exception as exc:  # noqa: BLE001 - reported, not raised
+                except Exception as exc:
                     error = str(exc)
         finally:
             DRY_RUN_JOURNAL.reset(token)
@@ -507,9 +491,7 @@ class IntegrationException(models.Model):
         journal = [j for j in journal if not j["model"].startswith(("mail.", "bus."))]
         lines = [
             f"{j['operation']} {j['model']}({j['id']}): "
-            + ", ".join(
-                f"{name} {old!r} -> {new!r}" for name, (old, new) in j["changes"].items()
-            )
+            + ", ".join(f"{name} {old!r} -> {new!r}" for name, (old, new) in j["changes"].items())
             for j in journal
         ]
         if error:
@@ -582,9 +564,7 @@ class IntegrationException(models.Model):
                     user_id=lead.id,
                 )
             rec.message_post(
-                body=self.env._(
-                    "SLA breached; escalated to %s.", lead.name or "nobody (no lead)"
-                )
+                body=self.env._("SLA breached; escalated to %s.", lead.name or "nobody (no lead)")
             )
             rec.escalated_on = fields.Datetime.now()
         return breached
@@ -592,15 +572,21 @@ class IntegrationException(models.Model):
     @api.model
     def _cron_purge_payloads(self):
         """Drop payload copies past their retention; the exception itself stays."""
-        expired = self.sudo().search(
-            [
-                ("payload_purged", "=", False),
-                ("retention_until", "<", fields.Datetime.now()),
-            ]
-        ).filtered(lambda r: r._has_payload())
+        expired = (
+            self.sudo()
+            .search(
+                [
+                    ("payload_purged", "=", False),
+                    ("retention_until", "<", fields.Datetime.now()),
+                ]
+            )
+            .filtered(lambda r: r._has_payload())
+        )
         expired.write({"payload": False, "payload_purged": True})
-        edits = self.env["integration.exception.edit"].sudo().search(
-            [("exception_id", "in", expired.ids)]
+        edits = (
+            self.env["integration.exception.edit"]
+            .sudo()
+            .search([("exception_id", "in", expired.ids)])
         )
         edits.write({"payload_before": False, "payload_after": False, "purged": True})
         return expired

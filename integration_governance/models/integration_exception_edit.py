@@ -132,7 +132,9 @@ class IntegrationExceptionEdit(models.Model):
             raise AccessError(
                 self.env._("Only an Integration Manager or a Governance Approver can approve.")
             )
-        self.write({"state": "approved", "approver_id": user.id, "approved_on": fields.Datetime.now()})
+        self.write(
+            {"state": "approved", "approver_id": user.id, "approved_on": fields.Datetime.now()}
+        )
         return self._apply(self._parsed(self.payload_after))
 
     def action_reject(self):

@@ -30,9 +30,11 @@ class IntegrationExceptionRoute(models.Model):
     def _match(self, category, business_object, system):
         candidates = self.sudo().search([])
         matching = candidates.filtered(
-            lambda r: (not r.category or r.category == category)
-            and (not r.business_object or r.business_object == business_object)
-            and (not r.system_id or r.system_id == system)
+            lambda r: (
+                (not r.category or r.category == category)
+                and (not r.business_object or r.business_object == business_object)
+                and (not r.system_id or r.system_id == system)
+            )
         )
         if not matching:
             return self.browse()

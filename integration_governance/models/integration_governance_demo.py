@@ -79,61 +79,126 @@ class IntegrationGovernanceDemo(models.AbstractModel):
         order = self.env["sale.order"].sudo().search([], limit=1)
 
         trace = Lineage.record_step(
-            "received", system=shop, external_ref="#1001", duration_ms=3,
+            "received",
+            system=shop,
+            external_ref="#1001",
+            duration_ms=3,
             message="orders/create webhook",
         ).trace_id
-        Lineage.record_step("validated", trace_id=trace, system=shop,
-                            external_ref="#1001", duration_ms=2,
-                            message="demo.shop.order v1.0.0: valid")
-        Lineage.record_step("filtered", trace_id=trace, system=shop,
-                            external_ref="#1001", outcome="warning",
-                            message="System-of-record filter refused: price")
-        Lineage.record_step("imported", trace_id=trace, system=shop,
-                            external_ref="#1001", record=order or None, duration_ms=41,
-                            message="sale order created and confirmed")
-        Lineage.record_step("sent", trace_id=trace, system=tpl, direction="outbound",
-                            external_ref="#1001", record=order or None, duration_ms=120,
-                            message="fulfilment order sent to the warehouse")
-        Lineage.record_step("acknowledged", trace_id=trace, system=tpl,
-                            external_ref="#1001", message="warehouse accepted the order")
+        Lineage.record_step(
+            "validated",
+            trace_id=trace,
+            system=shop,
+            external_ref="#1001",
+            duration_ms=2,
+            message="demo.shop.order v1.0.0: valid",
+        )
+        Lineage.record_step(
+            "filtered",
+            trace_id=trace,
+            system=shop,
+            external_ref="#1001",
+            outcome="warning",
+            message="System-of-record filter refused: price",
+        )
+        Lineage.record_step(
+            "imported",
+            trace_id=trace,
+            system=shop,
+            external_ref="#1001",
+            record=order or None,
+            duration_ms=41,
+            message="sale order created and confirmed",
+        )
+        Lineage.record_step(
+            "sent",
+            trace_id=trace,
+            system=tpl,
+            direction="outbound",
+            external_ref="#1001",
+            record=order or None,
+            duration_ms=120,
+            message="fulfilment order sent to the warehouse",
+        )
+        Lineage.record_step(
+            "acknowledged",
+            trace_id=trace,
+            system=tpl,
+            external_ref="#1001",
+            message="warehouse accepted the order",
+        )
 
-        bad = {"id": 1002, "name": "#1002", "currency": "EUR", "total_price": 30.0,
-               "lines": [{"sku": "UNKNOWN-SKU", "quantity": 1, "price": 30.0}]}
+        bad = {
+            "id": 1002,
+            "name": "#1002",
+            "currency": "EUR",
+            "total_price": 30.0,
+            "lines": [{"sku": "UNKNOWN-SKU", "quantity": 1, "price": 30.0}],
+        }
         Exc.raise_exception(
-            "mapping", "Unknown SKU UNKNOWN-SKU on order #1002",
-            severity="high", system=shop, business_object="order",
-            external_ref="#1002", payload=bad, impact_amount=30.0,
+            "mapping",
+            "Unknown SKU UNKNOWN-SKU on order #1002",
+            severity="high",
+            system=shop,
+            business_object="order",
+            external_ref="#1002",
+            payload=bad,
+            impact_amount=30.0,
             contract_version=v1,
         )
-        invalid = {"id": "1003", "name": "1003", "currency": "EURO", "total_price": -5,
-                   "lines": [], "coupon": "X"}
+        invalid = {
+            "id": "1003",
+            "name": "1003",
+            "currency": "EURO",
+            "total_price": -5,
+            "lines": [],
+            "coupon": "X",
+        }
         found = v1.validate(invalid)
         Exc.raise_exception(
-            "contract", "Order #1003 breaks demo.shop.order v1.0.0",
-            severity="medium", system=shop, business_object="order",
-            external_ref="#1003", payload=invalid, violations=found,
-            contract_version=v1, impact_amount=0.0,
+            "contract",
+            "Order #1003 breaks demo.shop.order v1.0.0",
+            severity="medium",
+            system=shop,
+            business_object="order",
+            external_ref="#1003",
+            payload=invalid,
+            violations=found,
+            contract_version=v1,
+            impact_amount=0.0,
         )
         late = Exc.raise_exception(
-            "business_rule", "Shipment for #0998 has no tracking number",
-            severity="high", system=tpl, business_object="shipment",
-            external_ref="#0998", record=partner,
+            "business_rule",
+            "Shipment for #0998 has no tracking number",
+            severity="high",
+            system=tpl,
+            business_object="shipment",
+            external_ref="#0998",
+            record=partner,
         )
         late.sudo().write({"sla_deadline": fields.Datetime.now() - timedelta(hours=2)})
         price = Exc.raise_exception(
-            "sor_conflict", "Shopify sent price 19.00 for FURN_0001; Odoo owns prices",
-            severity="medium", system=shop, business_object="price",
+            "sor_conflict",
+            "Shopify sent price 19.00 for FURN_0001; Odoo owns prices",
+            severity="medium",
+            system=shop,
+            business_object="price",
             external_ref="FURN_0001",
         )
         price.action_take()
         auth = Exc.raise_exception(
-            "authentication", "Marketplace token expired",
+            "authentication",
+            "Marketplace token expired",
             system=ref("integration_governance.system_demo_marketplace"),
         )
         auth._set_state("resolved", "Token renewed in the vault.")
         dup = Exc.raise_exception(
-            "duplicate", "Order #0990 delivered twice by the channel",
-            severity="low", system=shop, business_object="order", external_ref="#0990",
+            "duplicate",
+            "Order #0990 delivered twice by the channel",
+            severity="low",
+            system=shop,
+            business_object="order",
+            external_ref="#0990",
         )
         dup._set_state("ignored", "Expected: Shopify retries webhooks.")
 

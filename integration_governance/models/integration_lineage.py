@@ -154,8 +154,7 @@ class IntegrationLineage(models.Model):
         )
         self.flush_model()
         self.env.cr.execute(
-            "SELECT row_hash FROM integration_lineage WHERE trace_id = %s "
-            "ORDER BY id DESC LIMIT 1",
+            "SELECT row_hash FROM integration_lineage WHERE trace_id = %s ORDER BY id DESC LIMIT 1",
             [trace_id],
         )
         row = self.env.cr.fetchone()
@@ -184,7 +183,7 @@ class IntegrationLineage(models.Model):
         columns = ", ".join(("id", "prev_hash", "row_hash") + CHAINED_FIELDS)
         self.flush_model()
         self.env.cr.execute(
-            f"SELECT {columns} FROM integration_lineage {where} ORDER BY trace_id, id",  # noqa: S608
+            f"SELECT {columns} FROM integration_lineage {where} ORDER BY trace_id, id",
             params,
         )
         breaks, previous = [], {}
@@ -195,11 +194,19 @@ class IntegrationLineage(models.Model):
             values["recorded_at"] = fields.Datetime.to_string(row["recorded_at"])
             if (row["prev_hash"] or "") != expected_prev:
                 breaks.append(
-                    {"trace_id": trace, "lineage_id": row["id"], "reason": "chain broken: a row before it is missing or changed"}
+                    {
+                        "trace_id": trace,
+                        "lineage_id": row["id"],
+                        "reason": "chain broken: a row before it is missing or changed",
+                    }
                 )
             elif payload_lib.chain_hash(expected_prev, _chained(values)) != row["row_hash"]:
                 breaks.append(
-                    {"trace_id": trace, "lineage_id": row["id"], "reason": "row changed after it was recorded"}
+                    {
+                        "trace_id": trace,
+                        "lineage_id": row["id"],
+                        "reason": "row changed after it was recorded",
+                    }
                 )
             previous[trace] = row["row_hash"]
         return breaks
@@ -208,8 +215,11 @@ class IntegrationLineage(models.Model):
         traces = set(self.mapped("trace_id")) or None
         breaks = self.check_chain(traces)
         message = (
-            self.env._("%s break(s): %s", len(breaks), ", ".join(
-                f"#{b['lineage_id']} ({b['reason']})" for b in breaks[:20]))
+            self.env._(
+                "%s break(s): %s",
+                len(breaks),
+                ", ".join(f"#{b['lineage_id']} ({b['reason']})" for b in breaks[:20]),
+            )
             if breaks
             else self.env._("Every hash chain checked is intact.")
         )
@@ -227,8 +237,10 @@ class IntegrationLineage(models.Model):
     # ---------------------------------------------------------- retention
     @api.model
     def _retention_days(self):
-        param = self.env["ir.config_parameter"].sudo().get_param(
-            "integration_governance.lineage_retention_days"
+        param = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("integration_governance.lineage_retention_days")
         )
         return int(param) if param else 365
 

@@ -64,6 +64,12 @@ class IntegrationReconciliationLine(models.Model):
                 external_ref=line.key,
                 record=record,
                 trace_id=run.trace_id,
-                fingerprint_parts=["recon", run.kind, run.system_id.code, line.key, line.field_name],
+                fingerprint_parts=[
+                    "recon",
+                    run.kind,
+                    run.system_id.code,
+                    line.key,
+                    line.field_name,
+                ],
             )
         return True

@@ -64,8 +64,8 @@ class IntegrationReconciliationRun(models.Model):
             lines = run.line_ids
             run.mismatched_count = len(lines)
             run.matched_count = max(run.compared_count - len(lines), 0)
-            run.healed_count = len(lines.filtered(lambda l: l.resolution == "healed"))
-            run.exception_count = len(lines.filtered(lambda l: l.resolution == "exception"))
+            run.healed_count = len(lines.filtered(lambda line: line.resolution == "healed"))
+            run.exception_count = len(lines.filtered(lambda line: line.resolution == "exception"))
 
     # ------------------------------------------------------------ service
     @api.model
@@ -80,22 +80,24 @@ class IntegrationReconciliationRun(models.Model):
             }
         )
 
-    def add_mismatch(
-        self, key, field_name, odoo_value, external_value, record=None, heal=True
-    ):
+    def add_mismatch(self, key, field_name, odoo_value, external_value, record=None, heal=True):
         """Record one difference; ``heal`` says whether it may heal automatically."""
         self.ensure_one()
-        return self.env["integration.reconciliation.line"].sudo().create(
-            {
-                "run_id": self.id,
-                "key": key,
-                "field_name": field_name,
-                "odoo_value": "" if odoo_value is None else str(odoo_value),
-                "external_value": "" if external_value is None else str(external_value),
-                "res_model": record._name if record else False,
-                "res_id": record.id if record else False,
-                "resolution": "heal" if heal else "exception",
-            }
+        return (
+            self.env["integration.reconciliation.line"]
+            .sudo()
+            .create(
+                {
+                    "run_id": self.id,
+                    "key": key,
+                    "field_name": field_name,
+                    "odoo_value": "" if odoo_value is None else str(odoo_value),
+                    "external_value": "" if external_value is None else str(external_value),
+                    "res_model": record._name if record else False,
+                    "res_id": record.id if record else False,
+                    "resolution": "heal" if heal else "exception",
+                }
+            )
         )
 
     def finish(self, compared_count, error=None):
@@ -110,9 +112,9 @@ class IntegrationReconciliationRun(models.Model):
             }
         )
         if not error:
-            self.line_ids.filtered(lambda l: l.resolution == "heal").action_heal()
+            self.line_ids.filtered(lambda line: line.resolution == "heal").action_heal()
             self.line_ids.filtered(
-                lambda l: l.resolution == "exception" and not l.exception_id
+                lambda line: line.resolution == "exception" and not line.exception_id
             )._raise_exception()
         self.env["integration.lineage"].record_step(
             trace_id=self.trace_id,

@@ -48,8 +48,7 @@ class IntegrationSorRule(models.Model):
     note = fields.Text()
 
     _object_field_owner_unique = models.UniqueIndex(
-        "(business_object, COALESCE(field_name, ''), COALESCE(company_id, 0)) "
-        "WHERE active",
+        "(business_object, COALESCE(field_name, ''), COALESCE(company_id, 0)) WHERE active",
         "One active rule per object, field and company.",
     )
 

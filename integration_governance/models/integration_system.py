@@ -17,9 +17,7 @@ class IntegrationSystem(models.Model):
     _order = "sequence, name"
 
     name = fields.Char(required=True, translate=True)
-    code = fields.Char(
-        required=True, help="Stable technical name, e.g. 'odoo' or 'shopify_eu'."
-    )
+    code = fields.Char(required=True, help="Stable technical name, e.g. 'odoo' or 'shopify_eu'.")
     role = fields.Selection(SYSTEM_ROLES, required=True, default="sales_channel")
     system_type = fields.Char(
         help="Channel type shared by systems of one kind (e.g. 'shopify'); "
@@ -40,18 +38,12 @@ class IntegrationSystem(models.Model):
     exception_medium_count = fields.Integer(compute="_compute_dashboard")
     exception_low_count = fields.Integer(compute="_compute_dashboard")
     sla_breach_count = fields.Integer("SLA breaches", compute="_compute_dashboard")
-    oldest_exception_id = fields.Many2one(
-        "integration.exception", compute="_compute_dashboard"
-    )
+    oldest_exception_id = fields.Many2one("integration.exception", compute="_compute_dashboard")
     oldest_exception_date = fields.Datetime(compute="_compute_dashboard")
-    error_rate_24h = fields.Float(
-        "Error rate 24h (%)", compute="_compute_dashboard", digits=(5, 1)
-    )
+    error_rate_24h = fields.Float("Error rate 24h (%)", compute="_compute_dashboard", digits=(5, 1))
     steps_24h = fields.Integer("Exchanges 24h", compute="_compute_dashboard")
 
-    _code_unique = models.Constraint(
-        "UNIQUE(code)", "A system's code must be unique."
-    )
+    _code_unique = models.Constraint("UNIQUE(code)", "A system's code must be unique.")
 
     @api.model
     def _resolve(self, system):
@@ -61,9 +53,7 @@ class IntegrationSystem(models.Model):
         if isinstance(system, int):
             return self.browse(system)
         if isinstance(system, str):
-            found = self.with_context(active_test=False).search(
-                [("code", "=", system)], limit=1
-            )
+            found = self.with_context(active_test=False).search([("code", "=", system)], limit=1)
             if found:
                 return found
             raise ValueError(f"Unknown integration system '{system}'")
@@ -83,18 +73,18 @@ class IntegrationSystem(models.Model):
                 open_domain, ["system_id", "severity"], ["__count"]
             )
         }
-        breaches = dict(
-            (system.id, count)
+        breaches = {
+            system.id: count
             for system, count in Exception_._read_group(
                 open_domain + [("sla_deadline", "<", now)], ["system_id"], ["__count"]
             )
-        )
-        oldest = dict(
-            (system.id, first_seen)
+        }
+        oldest = {
+            system.id: first_seen
             for system, first_seen in Exception_._read_group(
                 open_domain, ["system_id"], ["first_seen:min"]
             )
-        )
+        }
         since = now - timedelta(hours=24)
         steps = {}
         for system, outcome, count in self.env["integration.lineage"]._read_group(
@@ -127,9 +117,7 @@ class IntegrationSystem(models.Model):
             outcomes = steps.get(system.id, {})
             total = sum(outcomes.values())
             system.steps_24h = total
-            system.error_rate_24h = (
-                100.0 * outcomes.get("failure", 0) / total if total else 0.0
-            )
+            system.error_rate_24h = 100.0 * outcomes.get("failure", 0) / total if total else 0.0
 
     def action_open_exceptions(self):
         self.ensure_one()

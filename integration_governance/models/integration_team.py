@@ -30,9 +30,7 @@ class IntegrationTeam(models.Model):
     exception_ids = fields.One2many("integration.exception", "team_id")
     open_exception_count = fields.Integer(compute="_compute_open_exception_count")
 
-    _code_unique = models.Constraint(
-        "UNIQUE(code)", "A team's code must be unique."
-    )
+    _code_unique = models.Constraint("UNIQUE(code)", "A team's code must be unique.")
 
     def _compute_open_exception_count(self):
         counts = dict(

@@ -7,20 +7,17 @@ class IntegrationTraceableMixin(models.AbstractModel):
     _name = "integration.traceable.mixin"
     _description = "Has integration traces"
 
-    integration_trace_count = fields.Integer(
-        "Traces", compute="_compute_integration_trace_count"
-    )
+    integration_trace_count = fields.Integer("Traces", compute="_compute_integration_trace_count")
 
     def _compute_integration_trace_count(self):
         Lineage = self.env["integration.lineage"].sudo()
-        counts = {
-            res_id: count
-            for res_id, count in Lineage._read_group(
+        counts = dict(
+            Lineage._read_group(
                 [("res_model", "=", self._name), ("res_id", "in", self.ids)],
                 ["res_id"],
                 ["trace_id:count_distinct"],
             )
-        }
+        )
         for record in self:
             record.integration_trace_count = counts.get(record.id, 0)
 

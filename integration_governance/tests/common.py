@@ -44,14 +44,17 @@ class GovernanceCase(TransactionCase):
         cls.approver2 = new_test_user(
             cls.env,
             "ig_approver2",
-            groups="integration_governance.group_governance_approver,"
-            + grp
-            + "manager",
+            groups="integration_governance.group_governance_approver," + grp + "manager",
         )
         cls.Team = cls.env["integration.team"]
         cls.team_a = cls.Team.create(
-            {"name": "Team A", "code": "t_a", "member_ids": [(6, 0, cls.user.ids)],
-             "lead_id": cls.manager.id, "default_sla_hours": 10}
+            {
+                "name": "Team A",
+                "code": "t_a",
+                "member_ids": [(6, 0, cls.user.ids)],
+                "lead_id": cls.manager.id,
+                "default_sla_hours": 10,
+            }
         )
         cls.team_b = cls.Team.create(
             {"name": "Team B", "code": "t_b", "member_ids": [(6, 0, cls.other_user.ids)]}
@@ -76,12 +79,20 @@ class GovernanceCase(TransactionCase):
     @classmethod
     def make_contract(cls, code="t.order", schema=None, author=None):
         contract = cls.Contract.create(
-            {"name": code, "code": code, "business_object": "order",
-             "system_id": cls.shop.id, "owner_team_id": cls.team_a.id}
+            {
+                "name": code,
+                "code": code,
+                "business_object": "order",
+                "system_id": cls.shop.id,
+                "owner_team_id": cls.team_a.id,
+            }
         )
         version = cls.Version.with_user(author or cls.manager).create(
-            {"contract_id": contract.id, "version": "1.0.0",
-             "schema_json": json.dumps(schema or CLOSED_ORDER)}
+            {
+                "contract_id": contract.id,
+                "version": "1.0.0",
+                "schema_json": json.dumps(schema or CLOSED_ORDER),
+            }
         )
         return contract, version
 

@@ -66,8 +66,14 @@ class TestContractValidation(GovernanceCase):
         with self.assertRaises(ValidationError):
             self.make_contract("t.open", open_schema)
         with self.assertRaises(ValidationError):
-            self.make_contract("t.bad", {"type": "object", "additionalProperties": False,
-                                         "properties": {"a": {"type": "banana"}}})
+            self.make_contract(
+                "t.bad",
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {"a": {"type": "banana"}},
+                },
+            )
 
     def test_fields_classified_from_schema(self):
         self.assertEqual(self.v1.classification_of("$.total"), "financial")
@@ -114,13 +120,19 @@ class TestContractLifecycle(GovernanceCase):
         self.activate(v1)
         with_gift = dict(VALID, gift_note="hi")
         parked = self.Exc.raise_exception(
-            "contract", "gift_note not allowed", system=self.shop,
-            payload=with_gift, contract_version=v1,
+            "contract",
+            "gift_note not allowed",
+            system=self.shop,
+            payload=with_gift,
+            contract_version=v1,
             violations=v1.validate(with_gift),
         )
         still_bad = self.Exc.raise_exception(
-            "contract", "bad name", system=self.shop,
-            payload=dict(VALID, name="x"), contract_version=v1,
+            "contract",
+            "bad name",
+            system=self.shop,
+            payload=dict(VALID, name="x"),
+            contract_version=v1,
         )
         schema = json.loads(json.dumps(CLOSED_ORDER))
         schema["properties"]["gift_note"] = {"type": "string"}
@@ -139,8 +151,13 @@ class TestContractLifecycle(GovernanceCase):
 class TestCompatibility(GovernanceCase):
     def new_version(self, contract, number, schema, mode="backward", transitive=False):
         return self.Version.with_user(self.manager).create(
-            {"contract_id": contract.id, "version": number, "schema_json": json.dumps(schema),
-             "compatibility_mode": mode, "compatibility_transitive": transitive}
+            {
+                "contract_id": contract.id,
+                "version": number,
+                "schema_json": json.dumps(schema),
+                "compatibility_mode": mode,
+                "compatibility_transitive": transitive,
+            }
         )
 
     def setUp(self):

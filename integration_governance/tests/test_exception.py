@@ -15,8 +15,12 @@ class ExceptionCase(GovernanceCase):
             {"category": "mapping", "team_id": cls.team_a.id, "sequence": 50}
         )
         cls.route_mapping_wms = cls.Route.create(
-            {"category": "mapping", "system_id": cls.wms.id, "team_id": cls.team_b.id,
-             "sequence": 90}
+            {
+                "category": "mapping",
+                "system_id": cls.wms.id,
+                "team_id": cls.team_b.id,
+                "sequence": 90,
+            }
         )
         cls.route_fallback = cls.Route.create({"team_id": cls.team_b.id, "sequence": 100})
         cls.env["integration.sla.policy"].create(
@@ -38,12 +42,8 @@ class TestRaiseAndRoute(ExceptionCase):
         before = fields.Datetime.now()
         critical = self.Exc.raise_exception("mapping", "x", severity="critical", system=self.shop)
         medium = self.Exc.raise_exception("mapping", "y", severity="medium", system=self.shop)
-        self.assertAlmostEqual(
-            (critical.sla_deadline - before).total_seconds(), 3600, delta=5
-        )
-        self.assertAlmostEqual(
-            (medium.sla_deadline - before).total_seconds(), 10 * 3600, delta=5
-        )
+        self.assertAlmostEqual((critical.sla_deadline - before).total_seconds(), 3600, delta=5)
+        self.assertAlmostEqual((medium.sla_deadline - before).total_seconds(), 10 * 3600, delta=5)
 
     def test_fingerprint_groups_occurrences(self):
         first = self.Exc.raise_exception(
@@ -55,7 +55,9 @@ class TestRaiseAndRoute(ExceptionCase):
         self.assertEqual(first, again)
         self.assertEqual(first.occurrence_count, 2)
         self.assertEqual(first.impact_amount, 40)
-        other = self.Exc.raise_exception("mapping", "Unknown SKU Q", system=self.shop, external_ref="Q")
+        other = self.Exc.raise_exception(
+            "mapping", "Unknown SKU Q", system=self.shop, external_ref="Q"
+        )
         self.assertNotEqual(other, first)
         first.action_resolve("fixed")
         reopened = self.Exc.raise_exception(
@@ -114,8 +116,12 @@ class TestReplay(ExceptionCase):
     def raise_for(self, payload, **kw):
         source = self.Source.create({"name": "event", "payload": payload})
         exc = self.Exc.raise_exception(
-            "mapping", kw.pop("message", "import failed"), system=self.shop,
-            source=source, payload=payload, **kw
+            "mapping",
+            kw.pop("message", "import failed"),
+            system=self.shop,
+            source=source,
+            payload=payload,
+            **kw,
         )
         return source, exc
 
@@ -184,8 +190,12 @@ class TestEditAndReplay(ExceptionCase):
     def raise_contract_exception(self, payload):
         source = self.Source.create({"name": "evt", "payload": payload})
         return self.Exc.raise_exception(
-            "mapping", "bad partner", system=self.shop, source=source,
-            payload=payload, contract_version=self.version,
+            "mapping",
+            "bad partner",
+            system=self.shop,
+            source=source,
+            payload=payload,
+            contract_version=self.version,
         )
 
     def edit(self, exc, text, user=None):

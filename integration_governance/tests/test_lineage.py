@@ -12,8 +12,14 @@ class TestLineage(GovernanceCase):
         first = self.Lineage.record_step("received", system=self.shop, external_ref=ref)
         trace = first.trace_id
         self.Lineage.record_step("validated", trace_id=trace, system=self.shop, external_ref=ref)
-        self.Lineage.record_step("imported", trace_id=trace, system=self.shop,
-                                 external_ref=ref, record=order, duration_ms=12)
+        self.Lineage.record_step(
+            "imported",
+            trace_id=trace,
+            system=self.shop,
+            external_ref=ref,
+            record=order,
+            duration_ms=12,
+        )
         return trace, order
 
     def test_record_step_starts_and_chains_a_trace(self):

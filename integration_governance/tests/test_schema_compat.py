@@ -10,6 +10,7 @@ import copy
 import pytest
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
+
 from odoo.addons.integration_governance.lib import schema_compat
 
 diff_schemas = schema_compat.diff_schemas
@@ -218,20 +219,14 @@ def test_type_widened_breaks_forward():
 
 def test_integer_is_a_subset_of_number():
     number, integer = {"type": "number"}, {"type": "integer"}
-    assert _kinds(diff_schemas(number, integer)) == [
-        ("$", "type_narrowed", ("backward",))
-    ]
-    assert _kinds(diff_schemas(integer, number)) == [
-        ("$", "type_widened", ("forward",))
-    ]
+    assert _kinds(diff_schemas(number, integer)) == [("$", "type_narrowed", ("backward",))]
+    assert _kinds(diff_schemas(integer, number)) == [("$", "type_widened", ("forward",))]
     assert "non-whole numbers" in diff_schemas(number, integer)[0].message
     assert diff_schemas({"type": ["integer", "number"]}, number) == []
 
 
 def test_type_changed_entirely_breaks_both():
-    change = _only(
-        diff_schemas({"type": "string"}, {"type": "integer"}), "type_changed"
-    )
+    change = _only(diff_schemas({"type": "string"}, {"type": "integer"}), "type_changed")
     assert change.breaks == ("backward", "forward")
 
 
@@ -248,12 +243,8 @@ def test_enum_value_removed_breaks_backward_and_added_breaks_forward():
         ("$.status", "enum_value_removed", ("backward",)),
     ]
     assert '"paid"' in changes[1].message and '"shipped"' in changes[0].message
-    assert [c.kind for c in breaking_changes(old, new, "backward")] == [
-        "enum_value_removed"
-    ]
-    assert [c.kind for c in breaking_changes(old, new, "forward")] == [
-        "enum_value_added"
-    ]
+    assert [c.kind for c in breaking_changes(old, new, "backward")] == ["enum_value_removed"]
+    assert [c.kind for c in breaking_changes(old, new, "forward")] == ["enum_value_added"]
 
 
 def test_type_added_next_to_an_enum_of_that_type_is_not_a_change():
@@ -317,21 +308,14 @@ def test_ref_into_defs_is_followed():
 
 def test_ref_and_inline_schema_with_same_content_are_equal():
     line = {"type": "object", "properties": {"sku": {"type": "string"}}}
-    assert (
-        diff_schemas(
-            _with_lines(line), _with_lines({"$ref": "#/$defs/Line"}, Line=line)
-        )
-        == []
-    )
+    assert diff_schemas(_with_lines(line), _with_lines({"$ref": "#/$defs/Line"}, Line=line)) == []
 
 
 def test_recursive_ref_terminates_and_reports_each_level_once():
     def tree(closed):
         node = {
             "type": "object",
-            "properties": {
-                "children": {"type": "array", "items": {"$ref": "#/$defs/Node"}}
-            },
+            "properties": {"children": {"type": "array", "items": {"$ref": "#/$defs/Node"}}},
         }
         if closed:
             node["additionalProperties"] = False
@@ -366,9 +350,7 @@ def test_max_length_lowered_breaks_backward_and_raised_breaks_forward():
     assert (change.path, change.breaks) == ("$.id", ("backward",))
     assert "40" in change.message and "20" in change.message
     assert _accepts(old, {"id": "x" * 30}) and not _accepts(new, {"id": "x" * 30})
-    assert _kinds(diff_schemas(new, old)) == [
-        ("$.id", "max_length_raised", ("forward",))
-    ]
+    assert _kinds(diff_schemas(new, old)) == [("$.id", "max_length_raised", ("forward",))]
 
 
 def test_exclusive_minimum_is_tighter_than_the_same_minimum():
@@ -384,9 +366,9 @@ def test_numeric_and_array_limits():
     assert _kinds(diff_schemas({"maximum": 10}, {"maximum": 5})) == [
         ("$", "maximum_lowered", ("backward",))
     ]
-    assert _kinds(
-        diff_schemas({"type": "array", "minItems": 1}, {"type": "array"})
-    ) == [("$", "min_items_removed", ("forward",))]
+    assert _kinds(diff_schemas({"type": "array", "minItems": 1}, {"type": "array"})) == [
+        ("$", "min_items_removed", ("forward",))
+    ]
     assert _kinds(diff_schemas({"multipleOf": 0.01}, {"multipleOf": 0.05})) == [
         ("$", "multiple_of_tightened", ("backward",))
     ]
@@ -396,23 +378,19 @@ def test_numeric_and_array_limits():
 
 
 def test_pattern_changed_breaks_both_and_format_added_breaks_backward():
-    assert _kinds(
-        diff_schemas({"pattern": "^[A-Z]+$"}, {"pattern": "^[A-Z0-9]+$"})
-    ) == [("$", "pattern_changed", ("backward", "forward"))]
-    assert _kinds(
-        diff_schemas({"type": "string"}, {"type": "string", "format": "date"})
-    ) == [("$", "format_added", ("backward",))]
+    assert _kinds(diff_schemas({"pattern": "^[A-Z]+$"}, {"pattern": "^[A-Z0-9]+$"})) == [
+        ("$", "pattern_changed", ("backward", "forward"))
+    ]
+    assert _kinds(diff_schemas({"type": "string"}, {"type": "string", "format": "date"})) == [
+        ("$", "format_added", ("backward",))
+    ]
 
 
 def test_subschema_added_breaks_backward_and_removed_breaks_forward():
     old = {"type": "array"}
     new = {"type": "array", "items": {"type": "string"}}
-    assert _kinds(diff_schemas(old, new)) == [
-        ("$[*]", "subschema_added", ("backward",))
-    ]
-    assert _kinds(diff_schemas(new, old)) == [
-        ("$[*]", "subschema_removed", ("forward",))
-    ]
+    assert _kinds(diff_schemas(old, new)) == [("$[*]", "subschema_added", ("backward",))]
+    assert _kinds(diff_schemas(new, old)) == [("$[*]", "subschema_removed", ("forward",))]
 
 
 def test_unmodelled_keyword_change_is_reported_as_breaking_both_ways():
@@ -472,9 +450,7 @@ def test_open_object_paths_finds_nested_open_object():
 
 def test_open_object_paths_follows_refs_and_unevaluated_properties():
     schema = {
-        "$defs": {
-            "Address": {"type": "object", "properties": {"city": {"type": "string"}}}
-        },
+        "$defs": {"Address": {"type": "object", "properties": {"city": {"type": "string"}}}},
         "type": "object",
         "properties": {
             "billing": {"$ref": "#/$defs/Address"},

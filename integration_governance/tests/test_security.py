@@ -11,7 +11,9 @@ class TestSecurity(GovernanceCase):
         cls.exc_b = cls.Exc.create({"name": "B", "category": "mapping", "team_id": cls.team_b.id})
 
     def test_user_sees_and_works_only_own_team_exceptions(self):
-        visible = self.Exc.with_user(self.user).search([("id", "in", (self.exc_a | self.exc_b).ids)])
+        visible = self.Exc.with_user(self.user).search(
+            [("id", "in", (self.exc_a | self.exc_b).ids)]
+        )
         self.assertEqual(visible, self.exc_a)
         with self.assertRaises(AccessError):
             self.exc_b.with_user(self.user).read(["name"])
@@ -27,7 +29,9 @@ class TestSecurity(GovernanceCase):
         self.assertEqual(visible, self.exc_a | self.exc_b)
 
     def test_manager_sees_all(self):
-        visible = self.Exc.with_user(self.manager).search([("id", "in", (self.exc_a | self.exc_b).ids)])
+        visible = self.Exc.with_user(self.manager).search(
+            [("id", "in", (self.exc_a | self.exc_b).ids)]
+        )
         self.assertEqual(visible, self.exc_a | self.exc_b)
 
     def test_user_cannot_configure(self):
@@ -38,7 +42,8 @@ class TestSecurity(GovernanceCase):
             self.env["integration.system"].with_user(self.user).create({"name": "S", "code": "s"})
         with self.assertRaises(AccessError):
             self.env["integration.contract"].with_user(self.user).create(
-                {"name": "c", "code": "c", "business_object": "order"})
+                {"name": "c", "code": "c", "business_object": "order"}
+            )
         with self.assertRaises(AccessError):
             self.Exc.with_user(self.user).create({"name": "x", "category": "mapping"})
         with self.assertRaises(AccessError):
@@ -49,7 +54,8 @@ class TestSecurity(GovernanceCase):
     def test_approver_can_approve_but_not_configure(self):
         with self.assertRaises(AccessError):
             self.env["integration.sor.rule"].with_user(self.approver).create(
-                {"business_object": "stock", "owner_scope": "odoo"})
+                {"business_object": "stock", "owner_scope": "odoo"}
+            )
         _c, version = self.make_contract()
         version.with_user(self.manager).action_submit()
         version.with_user(self.approver).action_approve()
@@ -63,13 +69,19 @@ class TestSecurity(GovernanceCase):
 
     def test_company_boundary(self):
         other_company = self.env["res.company"].create({"name": "Other Co"})
-        exc = self.Exc.create({"name": "C", "category": "mapping", "team_id": self.team_a.id,
-                               "company_id": other_company.id})
+        exc = self.Exc.create(
+            {
+                "name": "C",
+                "category": "mapping",
+                "team_id": self.team_a.id,
+                "company_id": other_company.id,
+            }
+        )
         self.assertFalse(self.Exc.with_user(self.manager).search([("id", "=", exc.id)]))
         self.manager.company_ids = [(4, other_company.id)]
         self.assertEqual(
-            self.Exc.with_user(self.manager).with_context(
-                allowed_company_ids=[self.env.company.id, other_company.id]
-            ).search([("id", "=", exc.id)]),
+            self.Exc.with_user(self.manager)
+            .with_context(allowed_company_ids=[self.env.company.id, other_company.id])
+            .search([("id", "=", exc.id)]),
             exc,
         )

@@ -11,26 +11,49 @@ class TestSystemOfRecord(GovernanceCase):
             {"active": False}
         )
         cls.env.flush_all()
-        cls.Rule.create({"business_object": "customer", "owner_scope": "role",
-                         "owner_role": "sales_channel", "policy": "fill_empty"})
-        cls.Rule.create({"business_object": "customer", "field_name": "vat",
-                         "owner_scope": "odoo", "policy": "ignore"})
-        cls.Rule.create({"business_object": "price", "owner_scope": "odoo",
-                         "policy": "exception"})
-        cls.Rule.create({"business_object": "shipment", "owner_scope": "system",
-                         "owner_system_id": cls.wms.id, "policy": "ignore"})
+        cls.Rule.create(
+            {
+                "business_object": "customer",
+                "owner_scope": "role",
+                "owner_role": "sales_channel",
+                "policy": "fill_empty",
+            }
+        )
+        cls.Rule.create(
+            {
+                "business_object": "customer",
+                "field_name": "vat",
+                "owner_scope": "odoo",
+                "policy": "ignore",
+            }
+        )
+        cls.Rule.create({"business_object": "price", "owner_scope": "odoo", "policy": "exception"})
+        cls.Rule.create(
+            {
+                "business_object": "shipment",
+                "owner_scope": "system",
+                "owner_system_id": cls.wms.id,
+                "policy": "ignore",
+            }
+        )
         cls.partner = cls.env["res.partner"].create({"name": "Ann", "email": "ann@x.org"})
 
     def test_owner_writes_everything_it_owns(self):
         values = {"email": "new@x.org", "phone": "123"}
-        applied, violations = self.Rule.filter_values("customer", self.shop, values, record=self.partner)
+        applied, violations = self.Rule.filter_values(
+            "customer", self.shop, values, record=self.partner
+        )
         self.assertEqual(applied, values)
         self.assertEqual(violations, [])
 
     def test_field_rule_beats_object_rule_and_ignore_is_noted(self):
         applied, violations = self.Rule.filter_values(
-            "customer", self.shop, {"vat": "BE0477472701", "phone": "9"},
-            record=self.partner, trace_id="a" * 32, external_ref="C-1",
+            "customer",
+            self.shop,
+            {"vat": "BE0477472701", "phone": "9"},
+            record=self.partner,
+            trace_id="a" * 32,
+            external_ref="C-1",
         )
         self.assertEqual(applied, {"phone": "9"})
         self.assertEqual([v["field"] for v in violations], ["vat"])

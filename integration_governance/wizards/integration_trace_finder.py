@@ -50,13 +50,16 @@ class IntegrationTraceFinder(models.TransientModel):
     def _compute_results(self):
         Lineage = self.env["integration.lineage"]
         for finder in self:
-            if finder.trace_id:
+            # What the user typed wins over what the finder was opened with.
+            if finder.query:
+                traces = self.find_traces(query=finder.query)
+            elif finder.trace_id:
                 traces = [finder.trace_id]
             elif finder.res_model and finder.res_id:
                 record = self.env[finder.res_model].browse(finder.res_id)
                 traces = self.find_traces(record=record)
             else:
-                traces = self.find_traces(query=finder.query)
+                traces = []
             rows = Lineage.search([("trace_id", "in", traces)], order="trace_id, id")
             finder.lineage_ids = rows
             finder.trace_count = len(traces)
@@ -65,11 +68,21 @@ class IntegrationTraceFinder(models.TransientModel):
     def _render(self, traces, rows):
         if not traces:
             return Markup("<p class='text-muted'>No trace found.</p>")
-        colors = {"success": "success", "warning": "warning", "failure": "danger", "skipped": "secondary"}
+        colors = {
+            "success": "success",
+            "warning": "warning",
+            "failure": "danger",
+            "skipped": "secondary",
+        }
         steps = dict(rows._fields["step"].selection)
         html = []
         for trace in traces:
-            html.append(Markup("<h5 class='mt-3'>Trace <code>%s</code></h5><ul class='list-unstyled border-start ps-3'>") % trace)
+            html.append(
+                Markup(
+                    "<h5 class='mt-3'>Trace <code>%s</code></h5><ul class='list-unstyled border-start ps-3'>"
+                )
+                % trace
+            )
             for row in rows.filtered(lambda r, t=trace: r.trace_id == t):
                 html.append(
                     Markup(
