@@ -29,8 +29,8 @@ SUITE_ADDONS = [
     "connector_marketplace",
     "connector_3pl",
 ]
-TEST_ADDONS_DIR = ROOT / "tests" / "addons"
-TEST_ONLY_ADDONS = ["integration_governance_test_source"]
+TEST_ADDONS_DIRS = [ROOT / "tests" / "addons", ROOT / "connector_base" / "tests" / "addons"]
+TEST_ONLY_ADDONS = ["integration_governance_test_source", "connector_test_channel"]
 PG_PORT = int(os.environ.get("SUITE_PG_PORT", "54329"))
 PG_USER = "odoo"
 
@@ -89,7 +89,7 @@ def python_env(odoo_path):
 def ensure_requirements(odoo_path):
     """Install the suite's Python requirements into this Python when missing."""
     check = (
-        "import requests, cryptography, jsonschema, pytest_odoo, openupgradelib;"
+        "import requests, cryptography, jsonschema, pytest_odoo, openupgradelib, prometheus_client;"
         "import importlib.util as u, sys;"
         "sys.exit(0 if u.find_spec('odoo.addons.queue_job') else 1)"
     )
@@ -252,7 +252,7 @@ def write_config(odoo_path, cluster, name, db_name, workers=0, extra=None):
         queue_job_addons_dir(odoo_path),
     ]
     if name == "test":
-        addons.append(str(TEST_ADDONS_DIR))
+        addons += [str(path) for path in TEST_ADDONS_DIRS]
     lines = [
         "[options]",
         "addons_path = " + ",".join(addons),
@@ -286,11 +286,28 @@ def write_config(odoo_path, cluster, name, db_name, workers=0, extra=None):
             value = os.environ.get("ODOO_" + key.upper()) or os.environ.get(var)
             if value:
                 lines.append(f"{key} = {value}")
+    if not os.environ.get("INTEGRATION_VAULT_KEYS"):
+        lines.append(f"integration_vault_keys = {vault_keys()}")
     lines += list(extra or [])
     lines += ["", "[queue_job]", "channels = root:2"]
     path = RUN / f"odoo-{name}.conf"
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def vault_keys():
+    """The local vault key ring (.run/vault.keys), made on first use.
+
+    Production servers set ``integration_vault_keys`` (or the environment
+    variable INTEGRATION_VAULT_KEYS) themselves; see README.rst.
+    """
+    path = RUN / "vault.keys"
+    if not path.exists():
+        from cryptography.fernet import Fernet
+
+        path.write_text(Fernet.generate_key().decode() + "\n")
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def odoo_cmd(odoo_path, config, *args):
@@ -468,6 +485,7 @@ def cmd_test(args):
                 f"--odoo-config={config}",
                 f"--odoo-database={db_name}",
                 "--odoo-log-level=warn",
+                "--odoo-http",
                 f"--junitxml={junit}",
                 "-q",
                 *args.pytest_args,
@@ -494,6 +512,121 @@ def cmd_test(args):
     return rc
 
 
+def cmd_bench(args):
+    """Benchmarks, each figure beside a baseline measured in the same run."""
+    odoo_path, version = find_odoo()
+    ensure_requirements(odoo_path)
+    if not shutil.which("wrk"):
+        die("wrk not found: install Debian's wrk for the intake benchmark")
+    RUN.mkdir(exist_ok=True)
+    db_name = f"suite_bench_{int(time.time())}"
+    seconds = int(os.environ.get("BENCH_SECONDS", "60"))
+    orders = int(os.environ.get("BENCH_ORDERS", "100"))
+    with database_server() as cluster:
+        config = write_config(odoo_path, cluster, "test", db_name)
+        create_database(
+            odoo_path, config, db_name, SUITE_ADDONS + TEST_ONLY_ADDONS, RUN / "install-bench.log"
+        )
+        env = python_env(odoo_path)
+        try:
+            say(f"(a) pipeline against the ORM, {orders} orders each")
+            pipeline = json.loads(
+                subprocess.run(
+                    [
+                        sys.executable,
+                        str(ROOT / "bench" / "bench_pipeline.py"),
+                        str(config),
+                        db_name,
+                        str(orders),
+                    ],
+                    env=env,
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
+                .stdout.strip()
+                .splitlines()[-1]
+            )
+            say(f"(b, c) webhook intake against /web/health, {seconds}s each, then the drain")
+            intake = json.loads(
+                subprocess.run(
+                    [
+                        sys.executable,
+                        str(ROOT / "bench" / "bench_intake.py"),
+                        str(odoo_path / "odoo-bin"),
+                        str(config),
+                        db_name,
+                        str(seconds),
+                    ],
+                    env=env,
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
+                .stdout.strip()
+                .splitlines()[-1]
+            )
+        finally:
+            drop_database(odoo_path, config, db_name)
+    print_bench(version, pipeline, intake, seconds)
+    (RUN / "bench-results.json").write_text(
+        json.dumps({"odoo": version, "pipeline": pipeline, "intake": intake}, indent=2) + "\n"
+    )
+    return 0
+
+
+def print_bench(version, pipeline, intake, seconds):
+    health, hook = intake["health"], intake["webhook"]
+    before = sum(intake["rss_before_kb"]) / max(len(intake["rss_before_kb"]), 1) / 1024
+    after = sum(intake["rss_after_kb"]) / max(len(intake["rss_after_kb"]), 1) / 1024
+    drain = intake["drain"]
+    rows = [
+        ("figure", "measured", "baseline (same run)", "ratio"),
+        (
+            "pipeline per order (median)",
+            f"{pipeline['pipeline']['median_ms']:.1f} ms",
+            f"ORM create+confirm {pipeline['orm']['median_ms']:.1f} ms",
+            f"pipeline {pipeline['ratio']:.2f}x",
+        ),
+        (
+            "webhook intake throughput",
+            f"{hook['rps']:.0f} req/s",
+            f"/web/health {health['rps']:.0f} req/s",
+            f"{hook['rps'] / health['rps']:.2f}x",
+        ),
+        (
+            "webhook intake p50 / p99",
+            f"{hook['p50_us'] / 1000:.1f} / {hook['p99_us'] / 1000:.1f} ms",
+            f"{health['p50_us'] / 1000:.1f} / {health['p99_us'] / 1000:.1f} ms",
+            f"p99 {hook['p99_us'] / max(health['p99_us'], 1):.2f}x",
+        ),
+        (
+            "accepted vs stored events",
+            f"{hook['ok']} accepted",
+            f"{intake['stored_events']} stored",
+            "equal" if hook["ok"] == intake["stored_events"] else "DIFFERENT",
+        ),
+        (
+            "HTTP worker RSS (mean)",
+            f"{after:.0f} MiB after",
+            f"{before:.0f} MiB before",
+            f"{after / before:.2f}x" if before else "-",
+        ),
+    ]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    print(f"\nOdoo {version}, 2 HTTP workers, wrk -t2 -c50 -d{seconds}s")
+    for index, row in enumerate(rows):
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+        if index == 0:
+            print("  ".join("-" * width for width in widths))
+    rate = (drain["backlog"] - drain["remaining"]) / drain["seconds"] if drain["seconds"] else 0
+    print(
+        f"drain: {drain['backlog'] - drain['remaining']} of {drain['backlog']} queued events "
+        f"processed into orders in {drain['seconds']:.0f}s ({rate:.1f} events/s, "
+        f"{drain['failed']} failed, {drain['remaining']} left)"
+    )
+
+
 def cmd_check(args):
     odoo_path, version = find_odoo()
     print(f"Odoo {version} at {odoo_path}")
@@ -508,6 +641,7 @@ def main():
     test.add_argument("pytest_args", nargs="*")
     test.set_defaults(func=cmd_test)
     sub.add_parser("check").set_defaults(func=cmd_check)
+    sub.add_parser("bench").set_defaults(func=cmd_bench)
     args = parser.parse_args()
     sys.exit(args.func(args))
 

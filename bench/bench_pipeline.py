@@ -1,0 +1,117 @@
+"""Benchmark (a): the pipeline's cost per order against the ORM straight.
+
+Run by ``make bench`` (tools/suite.py) inside an installed bench database:
+``python3 bench/bench_pipeline.py <odoo.conf> <database> <orders>``. Prints one
+JSON line. Both paths run interleaved in the same process and database, so
+the baseline shares every condition but the pipeline itself.
+"""
+
+import json
+import statistics
+import sys
+import time
+
+from odoo import SUPERUSER_ID, api
+from odoo.modules.registry import Registry
+from odoo.tools import config
+
+SKUS = ("BENCH-A", "BENCH-B", "BENCH-C")
+
+
+def setup(env):
+    backend = env["integration.backend"].create(
+        {
+            "name": "Bench shop",
+            "code": f"bench_{int(time.time())}",
+            "channel_type": "test_channel",
+            "state": "active",
+        }
+    )
+    partner = env["res.partner"].create({"name": "Bench customer", "email": "bench@example.com"})
+    backend.default_partner_id = partner
+    Product = env["product.product"]
+    products = [
+        Product.search([("default_code", "=", sku)], limit=1)
+        or Product.create({"name": sku, "default_code": sku, "list_price": 10, "type": "consu"})
+        for sku in SKUS
+    ]
+    return backend, partner, products
+
+
+def payload(number):
+    return {
+        "id": 7_000_000 + number,
+        "name": f"#{700000 + number}",
+        "currency": "USD",
+        "created_at": "2026-11-20T10:00:00Z",
+        "financial_status": "paid",
+        "total": 40.0,
+        "lines": [{"sku": sku, "qty": 1 + i, "price": 10.0} for i, sku in enumerate(SKUS)],
+    }
+
+
+def orm_order(env, partner, products):
+    order = env["sale.order"].create(
+        {
+            "partner_id": partner.id,
+            "client_order_ref": "baseline",
+            "order_line": [
+                (0, 0, {"product_id": p.id, "product_uom_qty": 1 + i, "price_unit": 10.0})
+                for i, p in enumerate(products)
+            ],
+        }
+    )
+    order.action_confirm()
+    return order
+
+
+def pipeline_order(env, backend, number):
+    Event = env["integration.event"]
+    body = payload(number)
+    event_id = Event._insert_received(
+        backend,
+        {"topic": "orders/create", "external_id": str(body["id"]), "dedup_key": f"bench-{number}"},
+        body,
+        {},
+    )
+    event = Event.browse(event_id)
+    event._process()
+    assert event.state == "done", event.last_error
+    return event
+
+
+def main(conf, database, count):
+    config.parse_config(["-c", conf, "-d", database])
+    registry = Registry(database)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+        backend, partner, products = setup(env)
+        timings = {"orm": [], "pipeline": []}
+        warmup = 5
+        for number in range(count + warmup):
+            started = time.perf_counter()
+            orm_order(env, partner, products)
+            env.flush_all()
+            orm = time.perf_counter() - started
+            started = time.perf_counter()
+            pipeline_order(env, backend, number)
+            env.flush_all()
+            pipe = time.perf_counter() - started
+            if number >= warmup:
+                timings["orm"].append(orm)
+                timings["pipeline"].append(pipe)
+        cr.rollback()
+    result = {
+        name: {
+            "median_ms": statistics.median(values) * 1000,
+            "mean_ms": statistics.fmean(values) * 1000,
+        }
+        for name, values in timings.items()
+    }
+    result["orders"] = count
+    result["ratio"] = result["pipeline"]["median_ms"] / result["orm"]["median_ms"]
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2], int(sys.argv[3]))

@@ -1,0 +1,78 @@
+import json
+import logging
+import time
+
+from odoo import http
+from odoo.http import request
+
+_logger = logging.getLogger(__name__)
+_LAST_SECURITY_LOG = {}
+SECURITY_LOG_EVERY = 10.0
+
+
+def _reply(status, body):
+    return request.make_response(
+        json.dumps(body), headers=[("Content-Type", "application/json")], status=status
+    )
+
+
+def _security_log(backend_id, remote):
+    """At most one line per backend every few seconds: a flood must not flood logs."""
+    now = time.monotonic()
+    if now - _LAST_SECURITY_LOG.get(backend_id, 0.0) >= SECURITY_LOG_EVERY:
+        _LAST_SECURITY_LOG[backend_id] = now
+        _logger.warning(
+            "integration webhook: bad signature for backend %s from %s", backend_id, remote
+        )
+
+
+class IntegrationWebhook(http.Controller):
+    """The one inbound route every channel shares.
+
+    It does the least that keeps the promise: verify, insert-or-ignore into
+    the inbox in one statement, make sure the backend's drain job exists, and
+    answer. Everything else happens in jobs.
+    """
+
+    @http.route(
+        "/integration/webhook/<string:token>",
+        type="http",
+        auth="none",
+        methods=["POST"],
+        csrf=False,
+        save_session=False,
+        readonly=False,
+    )
+    def receive(self, token, **_kwargs):
+        env = request.env(su=True)
+        env.cr.execute(
+            "SELECT id, state, max_payload_kb FROM integration_backend WHERE webhook_token = %s",
+            [token],
+        )
+        row = env.cr.fetchone()
+        if not row or row[1] in ("draft", "disabled"):
+            return _reply(404, {"error": "unknown backend"})
+        backend_id, state, max_kb = row
+        length = request.httprequest.content_length or 0
+        if max_kb and length > max_kb * 1024:
+            return _reply(413, {"error": "payload too large"})
+        # Cached: Odoo retries a request on a serialization failure.
+        body = request.httprequest.get_data()
+        if max_kb and len(body) > max_kb * 1024:
+            return _reply(413, {"error": "payload too large"})
+        backend = env["integration.backend"].browse(backend_id)
+        headers = dict(request.httprequest.headers)
+        if not backend._webhook_verify(headers, body):
+            _security_log(backend_id, request.httprequest.remote_addr)
+            return _reply(401, {"error": "invalid signature"})
+        try:
+            payload = json.loads(body)
+        except (UnicodeDecodeError, ValueError):
+            return _reply(400, {"error": "body is not JSON"})
+        description = backend._webhook_describe(headers, payload)
+        event_id = env["integration.event"]._insert_received(backend, description, payload, headers)
+        if event_id is None:
+            return _reply(200, {"status": "duplicate"})
+        if state == "active":
+            backend._ensure_drain_job()
+        return _reply(200, {"status": "accepted", "event": event_id})

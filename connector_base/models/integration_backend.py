@@ -1,0 +1,359 @@
+import logging
+import secrets
+import time
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..lib import retry as retry_lib
+from ..lib.http_client import HttpClient
+
+_logger = logging.getLogger(__name__)
+
+ENVIRONMENTS = [("production", "Production"), ("staging", "Staging"), ("sandbox", "Sandbox")]
+STATES = [
+    ("draft", "Draft"),
+    ("active", "Active"),
+    ("paused", "Paused"),
+    ("disabled", "Disabled"),
+]
+
+
+class IntegrationBackend(models.Model):
+    """One connection to one channel account (a shop, a seller account, a 3PL).
+
+    Like ``payment.provider``: a channel module adds its ``channel_type`` with
+    ``selection_add`` and overrides the ``_hook`` methods below, each guarded
+    by ``if self.channel_type != "mine": return super()...``.
+    """
+
+    _name = "integration.backend"
+    _description = "Integration backend"
+    _inherit = ["mail.thread"]
+    _order = "sequence, name"
+
+    name = fields.Char(required=True, tracking=True)
+    code = fields.Char(required=True, help="Technical name, used for its job channel and system.")
+    sequence = fields.Integer(default=10)
+    channel_type = fields.Selection([], required=True, string="Channel")
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company
+    )
+    environment = fields.Selection(ENVIRONMENTS, default="sandbox", required=True)
+    state = fields.Selection(STATES, default="draft", required=True, tracking=True)
+    api_url = fields.Char("API base URL")
+    system_id = fields.Many2one("integration.system", readonly=True, ondelete="restrict")
+    webhook_token = fields.Char(
+        copy=False,
+        readonly=True,
+        groups="integration_governance.group_integration_manager",
+        default=lambda self: secrets.token_urlsafe(32),
+    )
+    webhook_url = fields.Char(
+        compute="_compute_webhook_url",
+        groups="integration_governance.group_integration_manager",
+        help="Give this URL to the channel; it carries the backend's secret token.",
+    )
+    max_payload_kb = fields.Integer("Webhook size limit (KB)", default=1024)
+    job_channel = fields.Char(compute="_compute_job_channel")
+    channel_capacity = fields.Integer(
+        "Job capacity",
+        default=1,
+        help="Parallel jobs for this backend; put it in [queue_job] channels of the "
+        "server configuration, e.g. root.integration.<code>:<capacity>.",
+    )
+    flow_ids = fields.One2many("integration.backend.flow", "backend_id", "Flows")
+    credential_ids = fields.One2many("integration.credential", "backend_id", "Secrets")
+    timeout_connect = fields.Float("Connect timeout (s)", default=3.05)
+    timeout_read = fields.Float("Read timeout (s)", default=20.0)
+    circuit_threshold = fields.Integer("Circuit opens after failures", default=5)
+    circuit_reset_seconds = fields.Integer("Circuit probes after (s)", default=60)
+    retry_base_seconds = fields.Float("Retry base delay (s)", default=5.0)
+    retry_cap_seconds = fields.Float("Retry max delay (s)", default=3600.0)
+    backlog_threshold = fields.Integer("Degraded above backlog", default=500)
+    rate_capacity = fields.Float("Rate bucket size", default=40.0)
+    rate_per_second = fields.Float("Rate leak per second", default=2.0)
+    default_partner_id = fields.Many2one(
+        "res.partner", help="Customer of orders that arrive without one (e.g. POS sales)."
+    )
+    team_id = fields.Many2one("crm.team", "Sales team")
+    shipping_product_id = fields.Many2one(
+        "product.product",
+        default=lambda self: self.env.ref(
+            "connector_base.product_channel_shipping", raise_if_not_found=False
+        ),
+        help="Product of the delivery line of imported orders.",
+    )
+    auto_invoice = fields.Boolean(
+        "Invoice paid orders",
+        help="Invoice and register the payment of orders paid on the channel.",
+    )
+    metrics_token = fields.Char(
+        groups="integration_governance.group_integration_manager", copy=False
+    )
+
+    circuit_state = fields.Selection(
+        [("closed", "Closed"), ("open", "Open"), ("half_open", "Half open")],
+        compute="_compute_health",
+    )
+    backlog = fields.Integer(compute="_compute_health")
+    error_rate_24h = fields.Float("Error rate 24h (%)", compute="_compute_health")
+    degraded = fields.Boolean(compute="_compute_health")
+
+    _code_unique = models.Constraint("UNIQUE(code)", "A backend's code must be unique.")
+    _webhook_token_unique = models.Constraint("UNIQUE(webhook_token)", "Webhook tokens are unique.")
+
+    # ------------------------------------------------------------ computes
+    def _compute_webhook_url(self):
+        base = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")
+        for backend in self:
+            token = backend.sudo().webhook_token
+            backend.webhook_url = f"{base}/integration/webhook/{token}" if token else False
+
+    def _compute_job_channel(self):
+        for backend in self:
+            backend.job_channel = f"root.integration.{backend.code or 'backend'}"
+
+    def _compute_health(self):
+        Event = self.env["integration.event"].sudo()
+        since = fields.Datetime.now() - timedelta(hours=24)
+        backlog = dict(
+            Event._read_group(
+                [("backend_id", "in", self.ids), ("state", "in", ("received", "processing"))],
+                ["backend_id"],
+                ["__count"],
+            )
+        )
+        stats = {}
+        for backend, state, count in Event._read_group(
+            [("backend_id", "in", self.ids), ("received_at", ">=", since)],
+            ["backend_id", "state"],
+            ["__count"],
+        ):
+            stats.setdefault(backend.id, {})[state] = count
+        Circuit = self.env["integration.circuit"].sudo()
+        for backend in self:
+            circuits = Circuit.search([("backend_id", "=", backend.id)])
+            states = set(circuits.mapped("state"))
+            backend.circuit_state = (
+                "open" if "open" in states else "half_open" if "half_open" in states else "closed"
+            )
+            backend.backlog = backlog.get(backend, 0)
+            counts = stats.get(backend.id, {})
+            total = sum(counts.values())
+            backend.error_rate_24h = 100.0 * counts.get("failed", 0) / total if total else 0.0
+            backend.degraded = (
+                backend.circuit_state == "open" or backend.backlog > backend.backlog_threshold
+            )
+
+    # ---------------------------------------------------------------- CRUD
+    @api.model_create_multi
+    def create(self, vals_list):
+        backends = super().create(vals_list)
+        for backend in backends:
+            backend._ensure_system()
+            backend._ensure_flows()
+            backend._ensure_job_channel()
+        return backends
+
+    def _ensure_system(self):
+        """Give governance a name for this backend (one system per backend)."""
+        for backend in self.filtered(lambda b: not b.system_id):
+            backend.system_id = (
+                self.env["integration.system"]
+                .sudo()
+                .create(
+                    {
+                        "name": backend.name,
+                        "code": f"backend_{backend.code}",
+                        "role": backend._system_role(),
+                        "system_type": backend.channel_type,
+                        "company_id": backend.company_id.id,
+                    }
+                )
+            )
+
+    def _ensure_job_channel(self):
+        """A queue_job channel per backend, under root.integration."""
+        Channel = self.env["queue.job.channel"].sudo()
+        parent = self.env.ref("connector_base.channel_integration")
+        for backend in self:
+            if not Channel.search([("complete_name", "=", backend.job_channel)], limit=1):
+                Channel.create({"name": backend.code, "parent_id": parent.id})
+
+    def _ensure_flows(self):
+        Flow = self.env["integration.backend.flow"].sudo()
+        for backend in self:
+            existing = set(backend.flow_ids.mapped("flow"))
+            for flow, priority in backend._default_flows():
+                if flow not in existing:
+                    Flow.create({"backend_id": backend.id, "flow": flow, "priority": priority})
+
+    # --------------------------------------------------------------- hooks
+    def _system_role(self):
+        """Hook: the governance role of this channel's system."""
+        return "sales_channel"
+
+    def _default_flows(self):
+        """Hook: [(flow, priority)] this channel runs; lower priority runs first."""
+        return [("orders_in", 10), ("stock_out", 20), ("catalog", 30), ("reconciliation", 90)]
+
+    def _webhook_verify(self, headers, body):
+        """Hook: True when ``body`` is signed by the channel (constant time)."""
+        raise NotImplementedError(f"{self.channel_type} backends do not take webhooks")
+
+    def _webhook_describe(self, headers, payload):
+        """Hook: ``{"topic", "external_id", "dedup_key", "updated_at"}`` of a delivery."""
+        raise NotImplementedError(f"{self.channel_type} backends do not take webhooks")
+
+    def _event_contract_code(self, event):
+        """Hook: the channel contract an event's payload must meet (None: no check)."""
+        return None
+
+    def _event_business_object(self, event):
+        """Hook: the governance business object of an event's topic."""
+        return "order"
+
+    def _map_event(self, event, payload):
+        """Hook: turn a channel payload into ``(document type, canonical document)``.
+
+        Return ``(None, None)`` for a topic that needs no import.
+        """
+        raise NotImplementedError(f"{self.channel_type} backends map no events")
+
+    def _auth_headers(self):
+        """Hook: headers that authenticate an API call."""
+        return {}
+
+    # ----------------------------------------------------------- services
+    def _get_secret(self, key):
+        self.ensure_one()
+        return self.env["integration.credential"].sudo()._read_secret(self, key)
+
+    def _client(self):
+        """An HTTP client with this backend's timeouts, throttle, breaker and log."""
+        self.ensure_one()
+        backend = self.sudo()
+        return HttpClient(
+            backend.api_url or "",
+            timeout=(backend.timeout_connect, backend.timeout_read),
+            headers=backend._auth_headers(),
+            before_call=lambda endpoint: backend._before_call(endpoint),
+            after_call=lambda record: backend._after_call(record),
+        )
+
+    def _before_call(self, endpoint):
+        self.env["integration.circuit"]._check(self, endpoint)
+        wait = self.env["integration.throttle"]._acquire(self)
+        if wait > 0:
+            time.sleep(min(wait, 30.0))
+
+    def _after_call(self, record):
+        ok = record.error is None and record.status is not None and record.status < 400
+        failure = record.status is None or record.status >= 500 or record.status == 429
+        self.env["integration.circuit"]._record(self, record.endpoint, ok=ok, failure=failure)
+        self.env["integration.message"]._log_call(self, record)
+
+    def _retry_delay(self, attempt, retry_after=None):
+        return retry_lib.retry_delay(
+            attempt, retry_after, base=self.retry_base_seconds, cap=self.retry_cap_seconds
+        )
+
+    def _mark_flow_success(self, flow):
+        now = fields.Datetime.now()
+        self.flow_ids.filtered(lambda f: f.flow == flow).sudo().last_success_at = now
+        self.system_id.sudo().last_success_at = now
+
+    # -------------------------------------------------------------- inbox
+    def _drain_identity(self):
+        return f"integration.backend:{self.id}:drain"
+
+    def _ensure_drain_job(self):
+        """Keep one pending 'drain the inbox' job per backend (identity key)."""
+        self.ensure_one()
+        self.env.cr.execute(
+            "SELECT 1 FROM queue_job WHERE identity_key = %s AND state IN "
+            "('wait_dependencies', 'pending', 'enqueued') LIMIT 1",
+            [self._drain_identity()],
+        )
+        if self.env.cr.fetchone():
+            return False
+        self.sudo().with_delay(
+            channel=self.job_channel,
+            identity_key=self._drain_identity(),
+            description=f"Drain inbox of {self.name}",
+            priority=5,
+        )._drain_inbox()
+        return True
+
+    def _drain_inbox(self, batch_size=500):
+        """Hand received events to the queue in bulk: one job per event."""
+        self.ensure_one()
+        Event = self.env["integration.event"].sudo()
+        while True:
+            self.env.cr.execute(
+                "SELECT id FROM integration_event WHERE backend_id = %s AND state = 'received' "
+                "AND job_uuid IS NULL ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
+                [self.id, batch_size],
+            )
+            ids = [row[0] for row in self.env.cr.fetchall()]
+            if not ids:
+                return True
+            for event in Event.browse(ids):
+                event._enqueue()
+            if len(ids) < batch_size:
+                return True
+
+    # ------------------------------------------------------------ actions
+    def action_activate(self):
+        self.write({"state": "active"})
+
+    def action_pause(self):
+        self.write({"state": "paused"})
+
+    def action_disable(self):
+        self.write({"state": "disabled"})
+
+    def action_regenerate_webhook_token(self):
+        for backend in self.sudo():
+            backend.webhook_token = secrets.token_urlsafe(32)
+
+    def action_rotate_secrets(self):
+        count = self.env["integration.credential"].sudo()._rotate_all()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._("%s secret(s) re-encrypted with the newest key.", count),
+            },
+        }
+
+    def action_open_events(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Inbox"),
+            "res_model": "integration.event",
+            "view_mode": "list,form",
+            "domain": [("backend_id", "=", self.id)],
+        }
+
+    def _raise_attention(self, message, category="authentication"):
+        """A problem only a person can fix: raise it, never retry it forever."""
+        self.ensure_one()
+        self.message_post(body=message)
+        return self.env["integration.exception"].raise_exception(
+            category, message, severity="critical", system=self.system_id
+        )
+
+    @api.model
+    def _find_by_webhook_token(self, token):
+        if not token:
+            return self.browse()
+        return self.sudo().search([("webhook_token", "=", token)], limit=1)
+
+    def _check_active(self):
+        if self.state != "active":
+            raise UserError(self.env._("Backend %s is not active.", self.name))

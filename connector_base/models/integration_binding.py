@@ -1,0 +1,78 @@
+from odoo import api, fields, models
+
+
+class IntegrationBinding(models.Model):
+    """Links an Odoo record to its id on one backend; one table for every channel."""
+
+    _name = "integration.binding"
+    _description = "Integration binding"
+    _order = "id desc"
+
+    backend_id = fields.Many2one(
+        "integration.backend", required=True, ondelete="cascade", index=True
+    )
+    res_model = fields.Char(required=True, index=True)
+    res_id = fields.Many2oneReference(model_field="res_model", required=True, index=True)
+    external_id = fields.Char(required=True)
+    external_updated_at = fields.Datetime()
+    synced_at = fields.Datetime(default=fields.Datetime.now)
+    extra = fields.Json(help="Channel-specific extras (e.g. inventory item id).")
+
+    _backend_model_external_unique = models.Constraint(
+        "UNIQUE(backend_id, res_model, external_id)",
+        "An external id is bound once per backend and model.",
+    )
+    _record_idx = models.Index("(res_model, res_id)")
+
+    @api.model
+    def _find(self, backend, model, external_id):
+        binding = self.sudo().search(
+            [
+                ("backend_id", "=", backend.id),
+                ("res_model", "=", model),
+                ("external_id", "=", str(external_id)),
+            ],
+            limit=1,
+        )
+        return binding
+
+    @api.model
+    def _record(self, backend, model, external_id):
+        """The Odoo record bound to ``external_id`` (empty when unbound or gone)."""
+        binding = self._find(backend, model, external_id)
+        return self.env[model].browse(binding.res_id).exists() if binding else self.env[model]
+
+    @api.model
+    def _bind(self, backend, record, external_id, external_updated_at=None, extra=None):
+        """Create or refresh the binding of ``record`` to ``external_id``."""
+        binding = self._find(backend, record._name, external_id)
+        values = {
+            "res_id": record.id,
+            "synced_at": fields.Datetime.now(),
+            "external_updated_at": external_updated_at or binding.external_updated_at,
+        }
+        if extra is not None:
+            values["extra"] = extra
+        if binding:
+            binding.write(values)
+            return binding
+        return self.sudo().create(
+            {
+                "backend_id": backend.id,
+                "res_model": record._name,
+                "external_id": str(external_id),
+                **values,
+            }
+        )
+
+    @api.model
+    def _external_id(self, backend, record):
+        binding = self.sudo().search(
+            [
+                ("backend_id", "=", backend.id),
+                ("res_model", "=", record._name),
+                ("res_id", "=", record.id),
+            ],
+            limit=1,
+        )
+        return binding.external_id or None

@@ -1,0 +1,304 @@
+import json
+import logging
+import time
+
+from odoo import api, fields, models
+from odoo.addons.integration_governance.lib import payload as payload_lib
+from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.queue_job.job import Job
+from odoo.exceptions import UserError
+
+from ..lib.retry import IntegrationError, PermanentError, TransientError
+
+_logger = logging.getLogger(__name__)
+
+SOURCES = [("webhook", "Webhook"), ("poll", "Poll"), ("replay", "Replay"), ("manual", "Manual")]
+STATES = [
+    ("received", "Received"),
+    ("processing", "Processing"),
+    ("done", "Done"),
+    ("failed", "Failed"),
+    ("ignored", "Ignored"),
+]
+KEPT_HEADERS = ("content-type", "user-agent", "traceparent")
+
+
+class PipelineError(IntegrationError):
+    """A business or contract failure: becomes an exception, never retried."""
+
+    def __init__(self, category, message, **exception_kwargs):
+        super().__init__(message)
+        self.category = category
+        self.exception_kwargs = exception_kwargs
+
+
+class IntegrationEvent(models.Model):
+    """The inbox: every inbound delivery, stored once, processed by a job.
+
+    The webhook route only verifies and inserts (one round trip); a per-backend
+    drain job hands events to the queue in bulk.
+    """
+
+    _name = "integration.event"
+    _description = "Inbound integration event"
+    _inherit = ["integration.replayable.mixin"]
+    _order = "id desc"
+    _rec_name = "dedup_key"
+
+    backend_id = fields.Many2one(
+        "integration.backend", required=True, ondelete="cascade", index=True
+    )
+    topic = fields.Char(index=True)
+    external_id = fields.Char(index=True)
+    dedup_key = fields.Char(required=True)
+    source = fields.Selection(SOURCES, default="webhook", required=True)
+    payload = fields.Json()
+    headers = fields.Json()
+    trace_id = fields.Char(index=True)
+    state = fields.Selection(STATES, default="received", required=True, index=True)
+    attempts = fields.Integer()
+    last_error = fields.Text()
+    received_at = fields.Datetime(default=fields.Datetime.now, index=True)
+    processed_at = fields.Datetime()
+    external_updated_at = fields.Datetime()
+    job_uuid = fields.Char(index=True)
+    res_model = fields.Char()
+    res_id = fields.Many2oneReference(model_field="res_model")
+
+    _backend_dedup_unique = models.Constraint(
+        "UNIQUE(backend_id, dedup_key)", "A delivery is stored once per backend."
+    )
+    _received_idx = models.Index("(backend_id, id) WHERE state = 'received'")
+
+    # -------------------------------------------------------------- intake
+    @api.model
+    def _insert_received(self, backend, description, payload, headers, source="webhook"):
+        """Insert or ignore one delivery in a single statement; its id or None."""
+        kept = {k: v for k, v in headers.items() if k.lower() in KEPT_HEADERS}
+        trace_id = (
+            payload_lib.trace_id_from_traceparent(
+                kept.get("traceparent") or kept.get("Traceparent")
+            )
+            or payload_lib.new_trace_id()
+        )
+        self.env.cr.execute(
+            """
+            INSERT INTO integration_event
+                (backend_id, topic, external_id, dedup_key, source, payload, headers,
+                 trace_id, state, attempts, received_at, external_updated_at,
+                 create_uid, write_uid, create_date, write_date)
+            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 'received', 0,
+                    now() at time zone 'UTC', %s, %s, %s,
+                    now() at time zone 'UTC', now() at time zone 'UTC')
+            ON CONFLICT (backend_id, dedup_key) DO NOTHING
+            RETURNING id
+            """,
+            [
+                backend.id,
+                description.get("topic"),
+                description.get("external_id"),
+                description["dedup_key"],
+                source,
+                json.dumps(payload),
+                json.dumps(kept),
+                trace_id,
+                description.get("updated_at"),
+                self.env.uid,
+                self.env.uid,
+            ],
+        )
+        row = self.env.cr.fetchone()
+        return row[0] if row else None
+
+    def _enqueue(self):
+        """One job per event; its identity key keeps it from running twice at once."""
+        for event in self:
+            flow = event.backend_id.flow_ids.filtered(lambda f: f.flow == "orders_in")[:1]
+            options = flow._job_options() if flow else {"channel": event.backend_id.job_channel}
+            job = event.with_delay(
+                identity_key=f"integration.event:{event.id}",
+                description=f"Process {event.topic or 'event'} {event.external_id or event.id}",
+                **options,
+            )._process()
+            event.job_uuid = job.uuid
+        return True
+
+    # ----------------------------------------------------------- pipeline
+    def _process(self):
+        """The governed pipeline for one event (run as a queue job)."""
+        self.ensure_one()
+        if self.state in ("done", "ignored"):
+            return "already processed"
+        attempt = self.attempts + 1
+        self.write({"state": "processing", "attempts": attempt})
+        if attempt == 1:
+            self._step("received", message=f"{self.source} {self.topic or ''}")
+        try:
+            with self.env.cr.savepoint():
+                record = self._run_pipeline(self.payload)
+        except TransientError as error:
+            return self._handle_transient(error)
+        except PipelineError as error:
+            self._fail(error.category, str(error), **error.exception_kwargs)
+            return f"failed: {error}"
+        except PermanentError as error:
+            self._fail(error.kind, str(error))
+            return f"failed: {error}"
+        except UserError as error:
+            self._fail("internal", str(error))
+            return f"failed: {error}"
+        if self.state == "ignored":
+            return "ignored: stale update"
+        self.write(
+            {
+                "state": "done",
+                "processed_at": fields.Datetime.now(),
+                "last_error": False,
+                "res_model": record._name if record else False,
+                "res_id": record.id if record else False,
+            }
+        )
+        self.backend_id._mark_flow_success("orders_in")
+        return f"done: {record.display_name if record else 'nothing to import'}"
+
+    def _handle_transient(self, error):
+        job_uuid = self.env.context.get("job_uuid")
+        job = Job.load(self.env, job_uuid) if job_uuid else None
+        self.last_error = str(error)
+        # queue_job counts this attempt only once it returns: it is retry + 1.
+        if job is None or (job.max_retries and job.retry + 1 >= job.max_retries):
+            self._fail(
+                error.kind,
+                f"Retries exhausted: {error}",
+                severity="high",
+                name=f"Dead letter: {self.topic} {self.external_id or self.id}",
+            )
+            return f"dead letter: {error}"
+        self.state = "received"
+        delay = self.backend_id._retry_delay(job.retry + 1, error.retry_after)
+        self._step("received", outcome="warning", message=f"retry in {delay:.0f}s: {error}")
+        raise RetryableJobError(str(error), seconds=max(int(delay), 1))
+
+    def _run_pipeline(self, payload):
+        """Contract, mapping, canonical contract, system of record, import."""
+        backend = self.backend_id
+        started = time.monotonic()
+        if self._is_stale():
+            self.state = "ignored"
+            self._step(
+                "ignored", outcome="skipped", message="older than the update already applied"
+            )
+            return None
+        contract_code = backend._event_contract_code(self)
+        if contract_code:
+            self._check_contract(contract_code, payload)
+        doc_type, document = backend._map_event(self, payload)
+        if not doc_type:
+            self._step(
+                "mapped", outcome="skipped", message=f"topic {self.topic}: nothing to import"
+            )
+            return None
+        self._step("mapped", message=f"{self.topic} -> canonical {doc_type}")
+        self._check_contract(f"canonical.{doc_type}", document)
+        importer = self.env["integration.canonical.importer"]
+        record = importer._import(backend, doc_type, document, self)
+        self._step(
+            "imported",
+            record=record,
+            duration_ms=(time.monotonic() - started) * 1000,
+            message=f"{doc_type} imported",
+        )
+        return record
+
+    def _check_contract(self, code, payload):
+        result = self.env["integration.contract"].validate_payload(code, payload)
+        version = result["version"]
+        if result["violations"]:
+            raise PipelineError(
+                "contract",
+                f"{self.topic or 'payload'} {self.external_id or ''} breaks {version.display_name}: "
+                + "; ".join(f"{v['path']} {v['message']}" for v in result["violations"]),
+                violations=result["violations"],
+                contract_version=version,
+                name=f"{version.display_name}: {len(result['violations'])} violation(s)",
+            )
+        self._step("validated", message=f"{version.display_name}: valid")
+
+    def _is_stale(self):
+        """True when a newer update of the same object was already applied."""
+        if not self.external_updated_at or not self.external_id:
+            return False
+        newer = self.search_count(
+            [
+                ("backend_id", "=", self.backend_id.id),
+                ("external_id", "=", self.external_id),
+                ("topic", "=", self.topic),
+                ("state", "=", "done"),
+                ("external_updated_at", ">", self.external_updated_at),
+            ],
+            limit=1,
+        )
+        return bool(newer)
+
+    def _step(self, step, **kwargs):
+        kwargs.setdefault("outcome", "success")
+        return self.env["integration.lineage"].record_step(
+            step,
+            trace_id=self.trace_id,
+            system=self.backend_id.system_id,
+            external_ref=self.external_id,
+            job_uuid=self.env.context.get("job_uuid"),
+            source=self,
+            **kwargs,
+        )
+
+    def _fail(self, category, message, **kwargs):
+        self.write({"state": "failed", "last_error": message})
+        kwargs.setdefault("severity", "medium")
+        exception = self.env["integration.exception"].raise_exception(
+            category,
+            message,
+            system=self.backend_id.system_id,
+            business_object=kwargs.pop("business_object", None)
+            or self.backend_id._event_business_object(self),
+            external_ref=self.external_id,
+            source=self,
+            job_uuid=self.env.context.get("job_uuid"),
+            payload=self.payload,
+            trace_id=self.trace_id,
+            **kwargs,
+        )
+        return exception
+
+    # -------------------------------------------------------------- replay
+    def _integration_replay(self, exception, payload):
+        """Run the pipeline again now; raising keeps the exception open."""
+        self.ensure_one()
+        try:
+            record = self._run_pipeline(payload)
+        except TransientError as error:
+            raise UserError(self.env._("The channel is unavailable: %s", error)) from error
+        except IntegrationError as error:
+            raise UserError(str(error)) from error
+        self.write(
+            {
+                "state": "done",
+                "payload": payload,
+                "processed_at": fields.Datetime.now(),
+                "last_error": False,
+                "res_model": record._name if record else False,
+                "res_id": record.id if record else False,
+            }
+        )
+        return record
+
+    def _integration_replay_payload(self):
+        return self.payload
+
+    def action_requeue(self):
+        self.filtered(lambda e: e.state in ("failed", "received")).write(
+            {"state": "received", "job_uuid": False}
+        )
+        for backend in self.mapped("backend_id"):
+            backend._ensure_drain_job()
+        return True

@@ -1,0 +1,121 @@
+import json
+from pathlib import Path
+
+from odoo import api, fields, models
+from odoo.addons.connector_base.lib import signatures
+
+ORDER_SCHEMA = Path(__file__).resolve().parent.parent / "data" / "test_channel_order.json"
+
+
+class IntegrationBackend(models.Model):
+    """The test channel fills the pipeline's hooks the way a real one would."""
+
+    _inherit = "integration.backend"
+
+    channel_type = fields.Selection(
+        selection_add=[("test_channel", "Test channel")],
+        ondelete={"test_channel": "cascade"},
+    )
+
+    def _webhook_verify(self, headers, body):
+        if self.channel_type != "test_channel":
+            return super()._webhook_verify(headers, body)
+        return signatures.verify_base64(
+            self._get_secret("webhook_secret"), body, headers.get("X-Test-Hmac-Sha256")
+        )
+
+    def _webhook_describe(self, headers, payload):
+        if self.channel_type != "test_channel":
+            return super()._webhook_describe(headers, payload)
+        topic = headers.get("X-Test-Topic", "orders/create")
+        return {
+            "topic": topic,
+            "external_id": str(payload.get("id")),
+            "dedup_key": headers.get("X-Test-Delivery-Id")
+            or f"{topic}:{payload.get('id')}:{payload.get('updated_at')}",
+            "updated_at": (payload.get("updated_at") or "")[:19].replace("T", " ") or None,
+        }
+
+    def _event_contract_code(self, event):
+        if self.channel_type != "test_channel":
+            return super()._event_contract_code(event)
+        return "test_channel.order"
+
+    def _map_event(self, event, payload):
+        """Channel order -> canonical order; customers come from the channel's API."""
+        if self.channel_type != "test_channel":
+            return super()._map_event(event, payload)
+        customer = None
+        if payload.get("customer_id"):
+            response = self._client().request(
+                "GET",
+                f"/customers/{payload['customer_id']}",
+                endpoint="/customers",
+                trace_id=event.trace_id,
+            )
+            data = response.json()
+            customer = {
+                "external_id": str(data["id"]),
+                "email": data["email"],
+                "first_name": data["first_name"],
+                "last_name": data["last_name"],
+            }
+        document = {
+            "external_id": str(payload["id"]),
+            "name": payload["name"],
+            "channel": "test_channel",
+            "currency": payload["currency"],
+            "created_at": payload["created_at"],
+            "lines": [
+                {
+                    "sku": line["sku"],
+                    "quantity": line["qty"],
+                    "unit_price": line["price"],
+                }
+                for line in payload["lines"]
+            ],
+            "total_price": payload["total"],
+            "financial_status": payload.get("financial_status", "paid"),
+            "taxes_included": False,
+        }
+        if customer:
+            document["customer"] = customer
+        if payload.get("shipping"):
+            document["shipping_lines"] = [
+                {"code": "std", "title": "Standard", "price": payload["shipping"]}
+            ]
+        if payload.get("cancelled_at"):
+            document["cancelled_at"] = payload["cancelled_at"]
+        if payload.get("updated_at"):
+            document["updated_at"] = payload["updated_at"]
+        return "order", document
+
+    def _auth_headers(self):
+        if self.channel_type != "test_channel":
+            return super()._auth_headers()
+        return {"X-Test-Token": self._get_secret("access_token")}
+
+    @api.model
+    def _load_test_channel_contract(self):
+        Contract = self.env["integration.contract"].sudo()
+        contract = Contract.create(
+            {
+                "name": "Test channel order",
+                "code": "test_channel.order",
+                "business_object": "order",
+                "direction": "inbound",
+            }
+        )
+        version = (
+            self.env["integration.contract.version"]
+            .sudo()
+            .create(
+                {
+                    "contract_id": contract.id,
+                    "version": "1.0.0",
+                    "schema_json": ORDER_SCHEMA.read_text(),
+                }
+            )
+        )
+        version.write({"state": "active"})
+        return json.loads(version.schema_json)

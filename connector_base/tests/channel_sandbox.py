@@ -1,0 +1,66 @@
+"""The test channel's API emulator: a real HTTP server on loopback.
+
+It answers like a channel would (auth header, JSON, 429/503 with
+Retry-After) and can be told to fail the next N calls.
+"""
+
+import json
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class ChannelSandbox:
+    def __init__(self, token="sandbox-token"):
+        self.token = token
+        self.customers = {}
+        self.failures = []  # [(status, retry_after)] for the next calls
+        self.calls = []
+        sandbox = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                sandbox.calls.append((self.path, dict(self.headers)))
+                if sandbox.failures:
+                    status, retry_after = sandbox.failures.pop(0)
+                    self.send_response(status)
+                    if retry_after is not None:
+                        self.send_header("Retry-After", str(retry_after))
+                    self.end_headers()
+                    self.wfile.write(b'{"errors": "unavailable"}')
+                    return
+                if self.headers.get("X-Test-Token") != sandbox.token:
+                    return self._json(401, {"errors": "[API] Invalid API key or access token"})
+                match = re.match(r"^/customers/(\d+)$", self.path)
+                if not match or int(match.group(1)) not in sandbox.customers:
+                    return self._json(404, {"errors": "Not Found"})
+                return self._json(200, sandbox.customers[int(match.group(1))])
+
+            def _json(self, status, body):
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def fail_next(self, count, status=503, retry_after=None):
+        self.failures.extend([(status, retry_after)] * count)

@@ -1,0 +1,193 @@
+from odoo.addons.connector_base.lib.retry import CircuitOpenError, TransientError
+from odoo.addons.queue_job.job import Job
+
+from .common import PipelineCase
+
+
+class TestPipeline(PipelineCase):
+    def import_order(self, number, **overrides):
+        response = self.post(self.order_payload(number, **overrides))
+        self.assertEqual(response.status_code, 200)
+        self.run_jobs()
+        return self.events().filtered(lambda e: e.external_id == str(900000 + number))
+
+    def test_webhook_to_confirmed_sale_order(self):
+        event = self.import_order(3001)
+        self.assertEqual(event.state, "done", event.last_error)
+        order = self.env["sale.order"].browse(event.res_id)
+        self.assertEqual(event.res_model, "sale.order")
+        self.assertEqual(order.state, "sale")
+        self.assertEqual(order.client_order_ref, "#3001")
+        self.assertEqual(order.partner_id.email, "ann.buyer@example.com")
+        products = order.order_line.filtered(lambda line: not line.is_delivery)
+        self.assertEqual(
+            sorted((line.product_id.default_code, line.product_uom_qty) for line in products),
+            [("TC-BLUE", 1), ("TC-GREEN", 1), ("TC-RED", 2)],
+        )
+        shipping = order.order_line.filtered("is_delivery")
+        self.assertEqual(shipping.price_unit, 4.5)
+        binding = self.env["integration.binding"]._find(self.backend, "sale.order", "903001")
+        self.assertEqual(binding.res_id, order.id)
+        steps = (
+            self.env["integration.lineage"]
+            .search([("trace_id", "=", event.trace_id)], order="id")
+            .mapped("step")
+        )
+        self.assertEqual(steps[:2], ["received", "validated"])
+        self.assertIn("mapped", steps)
+        self.assertEqual(steps[-1], "imported")
+        self.assertEqual(order.integration_trace_count, 1)
+        self.assertEqual(self.env["integration.lineage"].check_chain([event.trace_id]), [])
+        # The outbound call to the channel's API was logged with the trace.
+        message = self.env["integration.message"].search(
+            [("trace_id", "=", event.trace_id)], limit=1
+        )
+        self.assertEqual(message.status, 200)
+        self.assertEqual(message.endpoint, "/customers")
+        self.assertIn(event.trace_id, self.sandbox.calls[-1][1]["traceparent"])
+
+    def test_duplicate_delivery_never_processed_twice(self):
+        payload = self.order_payload(3002)
+        self.post(payload, delivery="same")
+        self.post(payload, delivery="same")
+        self.run_jobs()
+        orders = self.env["sale.order"].search([("client_order_ref", "=", "#3002")])
+        self.assertEqual(len(orders), 1)
+        # Delivered again under a new delivery id (same order): the binding holds.
+        self.post(payload, delivery="other")
+        self.run_jobs()
+        self.assertEqual(
+            self.env["sale.order"].search_count([("client_order_ref", "=", "#3002")]), 1
+        )
+
+    def test_contract_violation_lists_paths(self):
+        event = self.import_order(
+            3003, name="3003", lines=[{"sku": "TC-RED", "qty": 0, "price": 1.0, "color": "red"}]
+        )
+        self.assertEqual(event.state, "failed")
+        exception = self.env["integration.exception"].search(
+            [("source_id", "=", event.id), ("source_model", "=", "integration.event")]
+        )
+        self.assertEqual(exception.category, "contract")
+        paths = {v["path"] for v in exception.violations}
+        self.assertEqual(paths, {"$.name", "$.lines[0].qty", "$.lines[0].color"})
+        self.assertEqual(exception.contract_version_id.contract_id.code, "test_channel.order")
+        self.assertFalse(self.env["sale.order"].search([("client_order_ref", "=", "3003")]))
+
+    def test_unknown_sku_becomes_catalog_exception_then_replays(self):
+        lines = [{"sku": "TC-NEW", "qty": 1, "price": 60.0}]
+        event = self.import_order(3004, lines=lines, total=64.5)
+        self.assertEqual(event.state, "failed")
+        exception = self.env["integration.exception"].search(
+            [("source_model", "=", "integration.event"), ("source_id", "=", event.id)]
+        )
+        self.assertEqual(exception.category, "mapping")
+        self.assertEqual(exception.team_id, self.env.ref("integration_governance.team_catalog"))
+        self.assertEqual(exception.impact_amount, 64.5)
+        self.assertIn("TC-NEW", exception.name)
+        self.assertFalse(exception._replay(), "still unknown: replay fails and stays open")
+        self.assertEqual(exception.state, "new")
+        self.env["product.product"].create(
+            {"name": "New", "default_code": "TC-NEW", "type": "consu"}
+        )
+        exception.action_replay()
+        self.assertEqual(exception.state, "replayed")
+        self.assertEqual(event.state, "done")
+        order = self.env["sale.order"].browse(event.res_id)
+        self.assertEqual(
+            order.order_line.filtered(lambda line: not line.is_delivery).product_id.default_code,
+            "TC-NEW",
+        )
+
+    def test_transient_failure_retried_with_backoff(self):
+        self.sandbox.fail_next(1, status=503, retry_after=7)
+        self.post(self.order_payload(3005))
+        self.run_jobs()
+        event = self.events().filtered(lambda e: e.external_id == "903005")
+        self.assertEqual(event.state, "received", "waiting for its retry")
+        job = Job.load(self.env, event.job_uuid)
+        self.assertEqual(job.retry, 1)
+        self.assertEqual(job.state, "pending")
+        self.assertTrue(job.eta, "postponed")
+        self.run_jobs(include_future=True)
+        self.assertEqual(event.state, "done", event.last_error)
+        job = Job.load(self.env, event.job_uuid)
+        self.assertEqual((job.state, job.retry), ("done", 2))
+        self.assertEqual(len([c for c in self.sandbox.calls if c[0] == "/customers/77"]), 2)
+
+    def test_retries_exhausted_become_dead_letter(self):
+        self.sandbox.fail_next(50, status=503)
+        self.post(self.order_payload(3006))
+        self.run_jobs()
+        event = self.events().filtered(lambda e: e.external_id == "903006")
+        job = self.env["queue.job"].search([("uuid", "=", event.job_uuid)])
+        job.max_retries = 2
+        self.run_jobs(include_future=True)
+        self.assertEqual(event.state, "failed")
+        exception = self.env["integration.exception"].search(
+            [("source_model", "=", "integration.event"), ("source_id", "=", event.id)]
+        )
+        self.assertTrue(exception.name.startswith("Dead letter"))
+        self.sandbox.failures.clear()
+
+    def test_circuit_opens_and_closes(self):
+        Circuit = self.env["integration.circuit"]
+        self.sandbox.fail_next(3, status=503)
+        client = self.backend._client()
+        # Not assertRaises: it rolls back a savepoint, and with it the
+        # breaker's own transaction, which tests share with the test cursor.
+        failures = 0
+        for _ in range(3):
+            try:
+                client.request("GET", "/customers/77", endpoint="/customers")
+            except TransientError:
+                failures += 1
+        self.assertEqual(failures, 3)
+        circuit = Circuit.search(
+            [("backend_id", "=", self.backend.id), ("endpoint", "=", "/customers")]
+        )
+        self.assertEqual(circuit.state, "open")
+        calls = len(self.sandbox.calls)
+        try:
+            client.request("GET", "/customers/77", endpoint="/customers")
+        except CircuitOpenError as error:
+            self.assertIn("circuit open", str(error))
+        else:
+            self.fail("the open circuit let a call through")
+        self.assertEqual(len(self.sandbox.calls), calls, "nothing sent while open")
+        # After the reset delay one probe goes through; its success closes it.
+        self.env.cr.execute(
+            "UPDATE integration_circuit SET opened_at = opened_at - 61 WHERE id = %s", [circuit.id]
+        )
+        response = client.request("GET", "/customers/77", endpoint="/customers")
+        self.assertEqual(response.status_code, 200)
+        circuit.invalidate_recordset()
+        self.assertEqual((circuit.state, circuit.failures), ("closed", 0))
+
+    def test_stale_update_ignored(self):
+        newer = self.order_payload(3007, updated_at="2026-11-21T10:00:00Z")
+        self.post(newer, delivery="newer")
+        self.run_jobs()
+        older = self.order_payload(3007, updated_at="2026-11-20T09:00:00Z", shipping=9.0)
+        self.post(older, topic="orders/create", delivery="older")
+        self.run_jobs()
+        event = self.events().filtered(lambda e: e.dedup_key == "older")
+        self.assertEqual(event.state, "ignored")
+        steps = (
+            self.env["integration.lineage"]
+            .search([("trace_id", "=", event.trace_id)])
+            .mapped("step")
+        )
+        self.assertIn("ignored", steps)
+
+    def test_cancellation_cancels_unshipped_order(self):
+        event = self.import_order(3008)
+        order = self.env["sale.order"].browse(event.res_id)
+        self.post(
+            self.order_payload(
+                3008, cancelled_at="2026-11-20T12:00:00Z", updated_at="2026-11-20T12:00:00Z"
+            ),
+            topic="orders/cancelled",
+        )
+        self.run_jobs()
+        self.assertEqual(order.state, "cancel")

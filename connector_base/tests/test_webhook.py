@@ -1,0 +1,56 @@
+import json
+
+from .common import PipelineCase
+
+
+class TestWebhookIntake(PipelineCase):
+    def test_accepted_then_duplicate_stored_once(self):
+        payload = self.order_payload(2001)
+        first = self.post(payload, delivery="dup-1")
+        self.assertEqual(first.status_code, 200)
+        self.assertEqual(first.json()["status"], "accepted")
+        again = self.post(payload, delivery="dup-1")
+        self.assertEqual(again.status_code, 200)
+        self.assertEqual(again.json()["status"], "duplicate")
+        events = self.events().filtered(lambda e: e.dedup_key == "dup-1")
+        self.assertEqual(len(events), 1)
+        self.assertEqual(events.state, "received")
+        self.assertEqual(events.payload["name"], "#2001")
+        self.assertRegex(events.trace_id, "^[0-9a-f]{32}$")
+        drain = self.env["queue.job"].search(
+            [("identity_key", "=", self.backend._drain_identity())]
+        )
+        self.assertEqual(len(drain), 1, "one drain job, whatever the number of deliveries")
+
+    def test_bad_signature_is_401_and_stores_nothing(self):
+        before = len(self.events())
+        response = self.post(self.order_payload(2002), secret="not-the-secret")
+        self.assertEqual(response.status_code, 401)
+        self.assertEqual(len(self.events()), before)
+
+    def test_unknown_or_disabled_backend_is_404(self):
+        self.assertEqual(self.post(self.order_payload(2003), token="nope").status_code, 404)
+        self.backend.state = "disabled"
+        self.env.flush_all()
+        self.assertEqual(self.post(self.order_payload(2003)).status_code, 404)
+
+    def test_oversized_body_is_413(self):
+        self.backend.max_payload_kb = 1
+        self.env.flush_all()
+        payload = self.order_payload(2004, lines=[{"sku": "TC-RED", "qty": 1, "price": 1.0}] * 60)
+        self.assertGreater(len(json.dumps(payload)), 1024)
+        self.assertEqual(self.post(payload).status_code, 413)
+
+    def test_unparseable_body_is_400(self):
+        response = self.post(None, body=b"{not json")
+        self.assertEqual(response.status_code, 400)
+
+    def test_paused_backend_stores_but_does_not_drain(self):
+        self.backend.state = "paused"
+        self.env.flush_all()
+        response = self.post(self.order_payload(2005), delivery="paused-1")
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(self.events().filtered(lambda e: e.dedup_key == "paused-1"))
+        self.assertFalse(
+            self.env["queue.job"].search([("identity_key", "=", self.backend._drain_identity())])
+        )
