@@ -14,7 +14,9 @@
         "sale_stock",
         "delivery",
     ],
-    "external_dependencies": {"python": ["requests", "cryptography", "jsonschema"]},
+    "external_dependencies": {
+        "python": ["requests", "cryptography", "jsonschema", "prometheus_client"]
+    },
     "data": [
         "security/connector_security.xml",
         "security/ir.model.access.csv",

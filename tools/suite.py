@@ -251,7 +251,7 @@ def write_config(odoo_path, cluster, name, db_name, workers=0, extra=None):
         str(odoo_path / "odoo" / "addons"),
         queue_job_addons_dir(odoo_path),
     ]
-    if name == "test":
+    if name in ("test", "bench"):
         addons += [str(path) for path in TEST_ADDONS_DIRS]
     lines = [
         "[options]",
@@ -289,7 +289,9 @@ def write_config(odoo_path, cluster, name, db_name, workers=0, extra=None):
     if not os.environ.get("INTEGRATION_VAULT_KEYS"):
         lines.append(f"integration_vault_keys = {vault_keys()}")
     lines += list(extra or [])
-    lines += ["", "[queue_job]", "channels = root:2"]
+    # Tests run jobs themselves: no job runner thread in the test process.
+    channels = "root:0" if name == "test" else "root:2"
+    lines += ["", "[queue_job]", f"channels = {channels}"]
     path = RUN / f"odoo-{name}.conf"
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -523,7 +525,7 @@ def cmd_bench(args):
     seconds = int(os.environ.get("BENCH_SECONDS", "60"))
     orders = int(os.environ.get("BENCH_ORDERS", "100"))
     with database_server() as cluster:
-        config = write_config(odoo_path, cluster, "test", db_name)
+        config = write_config(odoo_path, cluster, "bench", db_name)
         create_database(
             odoo_path, config, db_name, SUITE_ADDONS + TEST_ONLY_ADDONS, RUN / "install-bench.log"
         )

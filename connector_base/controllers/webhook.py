@@ -46,13 +46,14 @@ class IntegrationWebhook(http.Controller):
     def receive(self, token, **_kwargs):
         env = request.env(su=True)
         env.cr.execute(
-            "SELECT id, state, max_payload_kb FROM integration_backend WHERE webhook_token = %s",
+            "SELECT id, state, max_payload_kb, channel_type, company_id "
+            "FROM integration_backend WHERE webhook_token = %s",
             [token],
         )
         row = env.cr.fetchone()
         if not row or row[1] in ("draft", "disabled"):
             return _reply(404, {"error": "unknown backend"})
-        backend_id, state, max_kb = row
+        backend_id, state, max_kb, channel_type, company_id = row
         length = request.httprequest.content_length or 0
         if max_kb and length > max_kb * 1024:
             return _reply(413, {"error": "payload too large"})
@@ -61,6 +62,11 @@ class IntegrationWebhook(http.Controller):
         if max_kb and len(body) > max_kb * 1024:
             return _reply(413, {"error": "payload too large"})
         backend = env["integration.backend"].browse(backend_id)
+        # What the hooks read first is already known: no ORM fetch of the row.
+        backend._update_cache(
+            {"channel_type": channel_type, "state": state, "company_id": company_id},
+            validate=False,
+        )
         headers = dict(request.httprequest.headers)
         if not backend._webhook_verify(headers, body):
             _security_log(backend_id, request.httprequest.remote_addr)

@@ -226,6 +226,10 @@ class IntegrationBackend(models.Model):
         """Hook: headers that authenticate an API call."""
         return {}
 
+    def _after_import(self, event, doc_type, record):
+        """Hook: tell the channel what became of an event (e.g. acknowledge an order)."""
+        return None
+
     # ----------------------------------------------------------- services
     def _get_secret(self, key):
         self.ensure_one()
@@ -261,9 +265,17 @@ class IntegrationBackend(models.Model):
         )
 
     def _mark_flow_success(self, flow):
+        """Note the flow's last success, at most once a minute (hot path)."""
         now = fields.Datetime.now()
-        self.flow_ids.filtered(lambda f: f.flow == flow).sudo().last_success_at = now
-        self.system_id.sudo().last_success_at = now
+        flows = self.flow_ids.filtered(
+            lambda f: (
+                f.flow == flow
+                and (not f.last_success_at or (now - f.last_success_at).total_seconds() >= 60)
+            )
+        )
+        if flows:
+            flows.sudo().last_success_at = now
+            self.system_id.sudo().last_success_at = now
 
     # -------------------------------------------------------------- inbox
     def _drain_identity(self):

@@ -43,9 +43,10 @@ class IntegrationBinding(models.Model):
         return self.env[model].browse(binding.res_id).exists() if binding else self.env[model]
 
     @api.model
-    def _bind(self, backend, record, external_id, external_updated_at=None, extra=None):
-        """Create or refresh the binding of ``record`` to ``external_id``."""
-        binding = self._find(backend, record._name, external_id)
+    def _bind(self, backend, record, external_id, external_updated_at=None, extra=None, new=False):
+        """Create or refresh the binding of ``record`` to ``external_id``
+        (``new``: the caller just looked and found none)."""
+        binding = self.browse() if new else self._find(backend, record._name, external_id)
         values = {
             "res_id": record.id,
             "synced_at": fields.Datetime.now(),

@@ -101,7 +101,7 @@ class IntegrationCanonicalImporter(models.AbstractModel):
         values = self._order_values(backend, doc, partner)
         values["order_line"] = [(0, 0, line) for line in self._order_lines(backend, doc)]
         order = self.env["sale.order"].sudo().create(values)
-        Binding._bind(backend, order, doc["external_id"])
+        Binding._bind(backend, order, doc["external_id"], new=True)
         if doc.get("cancelled_at"):
             order._action_cancel()
         elif doc.get("financial_status") in CONFIRM_STATES:
@@ -198,16 +198,34 @@ class IntegrationCanonicalImporter(models.AbstractModel):
         )
 
     @api.model
-    def _product_for_sku(self, backend, sku):
+    def _products_for_skus(self, backend, skus):
+        """{sku: product} by binding first, then internal reference: two queries
+        whatever the number of lines."""
         Product = self.env["product.product"].sudo()
-        product = self.env["integration.binding"]._record(backend, "product.product", sku)
-        return product or Product.search([("default_code", "=", sku)], limit=1)
+        bindings = (
+            self.env["integration.binding"]
+            .sudo()
+            .search(
+                [
+                    ("backend_id", "=", backend.id),
+                    ("res_model", "=", "product.product"),
+                    ("external_id", "in", list(skus)),
+                ]
+            )
+        )
+        found = {b.external_id: Product.browse(b.res_id) for b in bindings}
+        missing = [sku for sku in skus if sku not in found]
+        if missing:
+            for product in Product.search([("default_code", "in", missing)]):
+                found.setdefault(product.default_code, product)
+        return found
 
     @api.model
     def _order_lines(self, backend, doc):
         lines, unknown = [], []
+        products = self._products_for_skus(backend, {line["sku"] for line in doc["lines"]})
         for line in doc["lines"]:
-            product = self._product_for_sku(backend, line["sku"])
+            product = products.get(line["sku"])
             if not product:
                 unknown.append(line["sku"])
                 continue

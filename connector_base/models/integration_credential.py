@@ -10,9 +10,22 @@ VAULT_OPTION = "integration_vault_keys"
 VAULT_ENV = "INTEGRATION_VAULT_KEYS"
 
 
+_RINGS = {}
+
+
 def key_ring():
-    """The vault key ring from the server option, else the environment."""
-    return KeyRing.from_sources(config.get(VAULT_OPTION), os.environ.get(VAULT_ENV))
+    """The vault key ring from the server option, else the environment.
+
+    Built once per distinct configuration: a changed option gives a new ring.
+    """
+    sources = (config.get(VAULT_OPTION), os.environ.get(VAULT_ENV))
+    ring = _RINGS.get(sources)
+    if ring is None:
+        ring = KeyRing.from_sources(*sources)
+        _RINGS.clear()
+        _DECRYPTED.clear()
+        _RINGS[sources] = ring
+    return ring
 
 
 class IntegrationCredential(models.Model):
@@ -60,15 +73,19 @@ class IntegrationCredential(models.Model):
     @api.model
     def _read_secret(self, backend, key):
         """Decrypt a backend's secret; a clear error when missing or undecryptable."""
-        credential = self.sudo().search(
-            [("backend_id", "=", backend.id), ("key", "=", key)], limit=1
+        # Plain SQL: the webhook route verifies signatures with it, per request.
+        self.flush_model(["ciphertext", "backend_id", "key"])
+        self.env.cr.execute(
+            "SELECT ciphertext FROM integration_credential WHERE backend_id = %s AND key = %s",
+            [backend.id, key],
         )
-        if not credential or not credential.ciphertext:
+        row = self.env.cr.fetchone()
+        if not row or not row[0]:
             raise UserError(
                 self.env._("Backend %(b)s has no secret '%(k)s'.", b=backend.name, k=key)
             )
         try:
-            return _ring_or_error(self.env).decrypt(credential.ciphertext)
+            return _decrypt(_ring_or_error(self.env), row[0])
         except VaultError as error:
             raise UserError(f"{backend.name} / {key}: {error}") from error
 
@@ -96,3 +113,23 @@ def _ring_or_error(env):
         return key_ring()
     except VaultError as error:
         raise UserError(str(error)) from error
+
+
+_DECRYPTED = {}
+_DECRYPTED_MAX = 256
+
+
+def _decrypt(ring, ciphertext):
+    """Decrypt, remembering recent results in this worker's memory.
+
+    Keyed by the ciphertext and emptied whenever the key ring changes, so a
+    new secret, a rotation or another key ring never reads a stale value.
+    """
+    cache_key = ciphertext
+    plaintext = _DECRYPTED.get(cache_key)
+    if plaintext is None:
+        plaintext = ring.decrypt(ciphertext)
+        if len(_DECRYPTED) >= _DECRYPTED_MAX:
+            _DECRYPTED.clear()
+        _DECRYPTED[cache_key] = plaintext
+    return plaintext

@@ -131,11 +131,14 @@ class IntegrationEvent(models.Model):
             return "already processed"
         attempt = self.attempts + 1
         self.write({"state": "processing", "attempts": attempt})
-        if attempt == 1:
-            self._step("received", message=f"{self.source} {self.topic or ''}")
         try:
-            with self.env.cr.savepoint():
-                record = self._run_pipeline(self.payload)
+            # One insert for the event's lineage steps; the steps taken before a
+            # failure are written too: they are facts.
+            with self.env["integration.lineage"]._batched():
+                if attempt == 1:
+                    self._step("received", message=f"{self.source} {self.topic or ''}")
+                with self.env.cr.savepoint():
+                    record = self._run_pipeline(self.payload)
         except TransientError as error:
             return self._handle_transient(error)
         except PipelineError as error:
@@ -202,6 +205,7 @@ class IntegrationEvent(models.Model):
         self._check_contract(f"canonical.{doc_type}", document)
         importer = self.env["integration.canonical.importer"]
         record = importer._import(backend, doc_type, document, self)
+        backend._after_import(self, doc_type, record)
         self._step(
             "imported",
             record=record,

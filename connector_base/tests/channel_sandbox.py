@@ -16,6 +16,10 @@ class ChannelSandbox:
         self.customers = {}
         self.failures = []  # [(status, retry_after)] for the next calls
         self.calls = []
+        self.acknowledged = []
+        self.acknowledging = threading.Event()
+        self.hang_acknowledge = threading.Event()
+        self.release = threading.Event()
         sandbox = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -39,6 +43,19 @@ class ChannelSandbox:
                     return self._json(404, {"errors": "Not Found"})
                 return self._json(200, sandbox.customers[int(match.group(1))])
 
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                sandbox.calls.append((self.path, dict(self.headers)))
+                match = re.match(r"^/orders/(\d+)/acknowledge$", self.path)
+                if not match:
+                    return self._json(404, {"errors": "Not Found"})
+                sandbox.acknowledging.set()
+                if sandbox.hang_acknowledge.is_set():
+                    sandbox.release.wait(120)
+                sandbox.acknowledged.append((int(match.group(1)), json.loads(body or b"{}")))
+                return self._json(200, {"acknowledged": True})
+
             def _json(self, status, body):
                 data = json.dumps(body).encode()
                 self.send_response(status)
@@ -59,6 +76,7 @@ class ChannelSandbox:
         return self
 
     def stop(self):
+        self.release.set()
         self.server.shutdown()
         self.server.server_close()
 

@@ -40,11 +40,14 @@ class TestPipeline(PipelineCase):
         self.assertEqual(self.env["integration.lineage"].check_chain([event.trace_id]), [])
         # The outbound call to the channel's API was logged with the trace.
         message = self.env["integration.message"].search(
-            [("trace_id", "=", event.trace_id)], limit=1
+            [("trace_id", "=", event.trace_id), ("endpoint", "=", "/customers")]
         )
         self.assertEqual(message.status, 200)
         self.assertEqual(message.endpoint, "/customers")
-        self.assertIn(event.trace_id, self.sandbox.calls[-1][1]["traceparent"])
+        lookup = next(c for c in self.sandbox.calls if c[0] == "/customers/77")
+        self.assertIn(event.trace_id, lookup[1]["traceparent"])
+        # ...and the channel was told which Odoo order its order became.
+        self.assertIn((903001, {"odoo_reference": order.name}), self.sandbox.acknowledged)
 
     def test_duplicate_delivery_never_processed_twice(self):
         payload = self.order_payload(3002)

@@ -157,6 +157,8 @@ class IntegrationContractVersion(models.Model):
     def create(self, vals_list):
         records = super().create(vals_list)
         records._sync_fields_from_schema()
+        # Active versions are cached by contract code.
+        self.env.registry.clear_cache()
         return records
 
     def write(self, vals):
@@ -171,6 +173,8 @@ class IntegrationContractVersion(models.Model):
         result = super().write(vals)
         if "schema_json" in vals:
             self._sync_fields_from_schema()
+        if {"state", "schema_json", "contract_id"} & set(vals):
+            self.env.registry.clear_cache()
         return result
 
     def _sync_fields_from_schema(self):

@@ -1,3 +1,4 @@
+import contextlib
 import contextvars
 from datetime import timedelta
 
@@ -9,6 +10,8 @@ from ..lib.vocabulary import DIRECTIONS
 
 # Set only by the retention purge: the one path allowed to delete rows.
 _PURGING = contextvars.ContextVar("integration_lineage_purging", default=False)
+# Steps recorded inside ``_batched()``, written in one insert when it ends.
+_BATCH = contextvars.ContextVar("integration_lineage_batch", default=None)
 
 STEPS = [
     ("received", "Received"),
@@ -105,9 +108,101 @@ class IntegrationLineage(models.Model):
         job_uuid=None,
         source=None,
     ):
-        """Append one step to a trace (a new trace when ``trace_id`` is empty)."""
+        """Append one step to a trace (a new trace when ``trace_id`` is empty).
+
+        Inside ``_batched()`` the step is queued and an empty recordset returned.
+        """
+        batch = _BATCH.get()
+        if batch is not None:
+            batch.append(
+                {
+                    "step": step,
+                    "trace_id": trace_id,
+                    "system": system,
+                    "direction": direction,
+                    "outcome": outcome,
+                    "external_ref": external_ref,
+                    "record": record,
+                    "duration_ms": duration_ms,
+                    "message": message,
+                    "exception": exception,
+                    "job_uuid": job_uuid,
+                    "source": source,
+                }
+            )
+            return self.browse()
+        return self.sudo().create(
+            self._step_vals(
+                step,
+                trace_id=trace_id,
+                system=system,
+                direction=direction,
+                outcome=outcome,
+                external_ref=external_ref,
+                record=record,
+                duration_ms=duration_ms,
+                message=message,
+                exception=exception,
+                job_uuid=job_uuid,
+                source=source,
+            )
+        )
+
+    @api.model
+    @contextlib.contextmanager
+    def _batched(self):
+        """Queue the steps recorded inside, then write them in order in one
+        insert (one lock and one tail read per trace instead of one per step).
+
+        Records a rolled-back savepoint created are dropped from the steps.
+        """
+        if _BATCH.get() is not None:
+            yield
+            return
+        steps = []
+        token = _BATCH.set(steps)
+        try:
+            yield
+        finally:
+            _BATCH.reset(token)
+            alive = {}
+            for kwargs in steps:
+                for key in ("record", "exception", "source"):
+                    record = kwargs.get(key)
+                    if record:
+                        ident = (record._name, record.id)
+                        if ident not in alive:
+                            alive[ident] = record.exists()
+                        kwargs[key] = alive[ident]
+            self.record_steps(steps)
+
+    @api.model
+    def record_steps(self, steps):
+        """Append several steps at once (one lock and one insert per trace):
+        ``steps`` is a list of ``record_step`` keyword dicts."""
+        if not steps:
+            return self.browse()
+        return self.sudo().create([self._step_vals(**kwargs) for kwargs in steps])
+
+    @api.model
+    def _step_vals(
+        self,
+        step,
+        *,
+        trace_id=None,
+        system=None,
+        direction="inbound",
+        outcome="success",
+        external_ref=None,
+        record=None,
+        duration_ms=0,
+        message=None,
+        exception=None,
+        job_uuid=None,
+        source=None,
+    ):
         system = self.env["integration.system"]._resolve(system)
-        vals = {
+        return {
             "trace_id": trace_id or payload_lib.new_trace_id(),
             "step": step,
             "system_id": system.id or False,
@@ -125,7 +220,6 @@ class IntegrationLineage(models.Model):
             "source_id": source.id if source else False,
             "company_id": self.env.company.id,
         }
-        return self.sudo().create(vals)
 
     @api.model_create_multi
     def create(self, vals_list):

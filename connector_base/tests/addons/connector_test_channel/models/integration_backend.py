@@ -90,6 +90,19 @@ class IntegrationBackend(models.Model):
             document["updated_at"] = payload["updated_at"]
         return "order", document
 
+    def _after_import(self, event, doc_type, record):
+        """Acknowledge imported orders on the channel, as marketplaces require."""
+        if self.channel_type != "test_channel" or not self.api_url:
+            return super()._after_import(event, doc_type, record)
+        self._client().request(
+            "POST",
+            f"/orders/{event.external_id}/acknowledge",
+            json={"odoo_reference": record.name},
+            endpoint="/orders/acknowledge",
+            trace_id=event.trace_id,
+        )
+        return None
+
     def _auth_headers(self):
         if self.channel_type != "test_channel":
             return super()._auth_headers()
