@@ -2,10 +2,12 @@
 -- pre-signed deliveries (unique delivery ids), so no two requests collide.
 -- args: <threads> <path> <requests file>
 local counter = 0
+local threads = {}
 
 function setup(thread)
    thread:set("tid", counter)
    counter = counter + 1
+   table.insert(threads, thread)
 end
 
 function init(args)
@@ -37,9 +39,13 @@ function request()
 end
 
 function done(summary, latency, requests)
+   local sent = 0
+   for _, thread in ipairs(threads) do
+      sent = sent + thread:get("n")
+   end
    io.write(string.format(
-      "WRK requests=%d status_errors=%d connect=%d read=%d write=%d timeout=%d p50_us=%d p99_us=%d duration_us=%d\n",
-      summary.requests, summary.errors.status, summary.errors.connect, summary.errors.read,
+      "WRK sent=%d requests=%d status_errors=%d connect=%d read=%d write=%d timeout=%d p50_us=%d p99_us=%d duration_us=%d\n",
+      sent, summary.requests, summary.errors.status, summary.errors.connect, summary.errors.read,
       summary.errors.write, summary.errors.timeout,
       latency:percentile(50), latency:percentile(99), summary.duration))
 end

@@ -277,6 +277,26 @@ class IntegrationBackend(models.Model):
             flows.sudo().last_success_at = now
             self.system_id.sudo().last_success_at = now
 
+    def _coalesce(self, method, *, flow, delay=10):
+        """Enqueue ``method`` of this backend once for a burst of changes.
+
+        Outbound work (stock levels, prices) calls this on every change: the
+        identity key keeps one pending job per backend, flow and method, and
+        the short delay lets the burst gather: many changes, one call.
+        """
+        self.ensure_one()
+        policy = self.flow_ids.filtered(lambda f: f.flow == flow)[:1]
+        if policy.mode == "off":
+            return None
+        options = policy._job_options() if policy else {"channel": self.job_channel}
+        options["eta"] = max(options.get("eta", 0), delay)
+        delayable = self.sudo().with_delay(
+            identity_key=f"integration.backend:{self.id}:{flow}:{method}",
+            description=f"{self.name}: {flow} ({method})",
+            **options,
+        )
+        return getattr(delayable, method)()
+
     # -------------------------------------------------------------- inbox
     def _drain_identity(self):
         return f"integration.backend:{self.id}:drain"

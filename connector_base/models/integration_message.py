@@ -1,6 +1,7 @@
 import json
 
 from odoo import SUPERUSER_ID, api, fields, models
+from odoo.exceptions import UserError
 
 
 class IntegrationMessage(models.Model):
@@ -13,6 +14,7 @@ class IntegrationMessage(models.Model):
 
     _name = "integration.message"
     _description = "Outbound integration message"
+    _inherit = ["integration.replayable.mixin"]
     _order = "id desc"
 
     backend_id = fields.Many2one("integration.backend", index=True, ondelete="cascade")
@@ -27,6 +29,20 @@ class IntegrationMessage(models.Model):
     trace_id = fields.Char(index=True)
     traceparent = fields.Char()
     create_date = fields.Datetime(index=True)
+    replay_model = fields.Char(help="Record whose method sends this message again.")
+    replay_res_id = fields.Many2oneReference(model_field="replay_model")
+    replay_method = fields.Char()
+
+    def _integration_replay(self, exception, payload):
+        """Send again by calling the method that built this message from the
+        current Odoo state (never by resending a stored, masked body)."""
+        self.ensure_one()
+        if not (self.replay_model and self.replay_res_id and self.replay_method):
+            raise UserError(self.env._("This message was not sent by a replayable flow."))
+        record = self.env[self.replay_model].browse(self.replay_res_id).exists()
+        if not record:
+            raise UserError(self.env._("The record that sent this message is gone."))
+        return getattr(record, self.replay_method)()
 
     @api.model
     def _log_call(self, backend, record, contract_version=None):
@@ -34,10 +50,14 @@ class IntegrationMessage(models.Model):
         if contract_version:
             request = _masked(contract_version, request)
             response = _masked(contract_version, response)
+        replay = self.env.context.get("integration_replay") or (False, False, False)
         with self.env.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             env["integration.message"].create(
                 {
+                    "replay_model": replay[0],
+                    "replay_res_id": replay[1],
+                    "replay_method": replay[2],
                     "backend_id": backend.id,
                     "method": record.method,
                     "endpoint": record.endpoint,

@@ -194,3 +194,92 @@ class TestPipeline(PipelineCase):
         )
         self.run_jobs()
         self.assertEqual(order.state, "cancel")
+
+
+class TestOrderWorkflow(PipelineCase):
+    def setUp(self):
+        super().setUp()
+        for product in self.products.values():
+            product.invoice_policy = "order"
+
+    def test_paid_order_is_invoiced_and_paid_when_configured(self):
+        self.backend.auto_invoice = True
+        self.post(self.order_payload(3101))
+        self.run_jobs()
+        event = self.events().filtered(lambda e: e.external_id == "903101")
+        self.assertEqual(event.state, "done", event.last_error)
+        order = self.env["sale.order"].browse(event.res_id)
+        invoice = order.invoice_ids
+        self.assertEqual(len(invoice), 1)
+        self.assertEqual(invoice.state, "posted")
+        self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+        self.assertAlmostEqual(invoice.amount_total, order.amount_total)
+
+    def test_pending_payment_leaves_a_quotation(self):
+        self.post(self.order_payload(3102, financial_status="pending"))
+        self.run_jobs()
+        event = self.events().filtered(lambda e: e.external_id == "903102")
+        order = self.env["sale.order"].browse(event.res_id)
+        self.assertEqual(order.state, "draft")
+        self.assertFalse(order.invoice_ids)
+
+    def test_cancellation_after_shipping_raises_an_exception(self):
+        self.post(self.order_payload(3103))
+        self.run_jobs()
+        event = self.events().filtered(lambda e: e.external_id == "903103")
+        order = self.env["sale.order"].browse(event.res_id)
+        picking = order.picking_ids
+        for move in picking.move_ids:
+            move.quantity = move.product_uom_qty
+        picking.move_ids.picked = True
+        picking._action_done()
+        self.assertEqual(picking.state, "done")
+        self.post(
+            self.order_payload(
+                3103, cancelled_at="2026-11-20T12:00:00Z", updated_at="2026-11-20T12:00:00Z"
+            ),
+            topic="orders/cancelled",
+        )
+        self.run_jobs()
+        cancel = self.events().filtered(
+            lambda e: e.external_id == "903103" and e.topic == "orders/cancelled"
+        )
+        self.assertEqual(cancel.state, "failed")
+        self.assertEqual(order.state, "sale")
+        exception = self.env["integration.exception"].search(
+            [("source_model", "=", "integration.event"), ("source_id", "=", cancel.id)]
+        )
+        self.assertEqual(exception.category, "business_rule")
+        self.assertIn("has shipped", exception.name)
+        self.assertEqual(exception.related_record, order)
+
+
+class TestOutbound(PipelineCase):
+    def test_changes_coalesce_into_one_job(self):
+        for _change in range(5):
+            self.backend._coalesce("_drain_inbox", flow="stock_out", delay=30)
+        jobs = self.env["queue.job"].search(
+            [("identity_key", "=", f"integration.backend:{self.backend.id}:stock_out:_drain_inbox")]
+        )
+        self.assertEqual(len(jobs), 1)
+        self.assertTrue(jobs.eta, "a short delay gathers the burst")
+        self.assertEqual(jobs.priority, 20, "the flow's priority")
+
+    def test_flow_off_sends_nothing(self):
+        self.backend.flow_ids.filtered(lambda f: f.flow == "catalog").mode = "off"
+        self.assertIsNone(self.backend._coalesce("_drain_inbox", flow="catalog"))
+
+    def test_outbound_message_replays_through_its_flow(self):
+        client = self.backend.with_context(
+            integration_replay=("integration.backend", self.backend.id, "_drain_inbox")
+        )._client()
+        client.request("GET", "/customers/77", endpoint="/customers")
+        message = self.env["integration.message"].search(
+            [("backend_id", "=", self.backend.id)], limit=1
+        )
+        self.assertEqual(message.replay_method, "_drain_inbox")
+        exception = self.env["integration.exception"].raise_exception(
+            "transport", "resend", system=self.backend.system_id, source=message
+        )
+        exception.action_replay()
+        self.assertEqual(exception.state, "replayed")
