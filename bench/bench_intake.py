@@ -93,11 +93,10 @@ def start_odoo(odoo_bin, conf, database, with_runner):
         "--http-interface=127.0.0.1",
         "--max-cron-threads=0",
         f"--load={modules}",
-        "--log-level=warn",
+        "--log-level=info",
     ]
-    proc = subprocess.Popen(
-        args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
+    log = open(Path(conf).parent / "bench-odoo.log", "a")  # noqa: SIM115 - lives with the server
+    proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.time() + 90
     while time.time() < deadline:
         try:

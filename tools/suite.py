@@ -532,41 +532,10 @@ def cmd_bench(args):
         env = python_env(odoo_path)
         try:
             say(f"(a) pipeline against the ORM, {orders} orders each")
-            pipeline = json.loads(
-                subprocess.run(
-                    [
-                        sys.executable,
-                        str(ROOT / "bench" / "bench_pipeline.py"),
-                        str(config),
-                        db_name,
-                        str(orders),
-                    ],
-                    env=env,
-                    check=True,
-                    capture_output=True,
-                    text=True,
-                )
-                .stdout.strip()
-                .splitlines()[-1]
-            )
+            pipeline = _run_json(env, "bench_pipeline.py", config, db_name, orders)
             say(f"(b, c) webhook intake against /web/health, {seconds}s each, then the drain")
-            intake = json.loads(
-                subprocess.run(
-                    [
-                        sys.executable,
-                        str(ROOT / "bench" / "bench_intake.py"),
-                        str(odoo_path / "odoo-bin"),
-                        str(config),
-                        db_name,
-                        str(seconds),
-                    ],
-                    env=env,
-                    check=True,
-                    capture_output=True,
-                    text=True,
-                )
-                .stdout.strip()
-                .splitlines()[-1]
+            intake = _run_json(
+                env, "bench_intake.py", odoo_path / "odoo-bin", config, db_name, seconds
             )
         finally:
             drop_database(odoo_path, config, db_name)
@@ -575,6 +544,18 @@ def cmd_bench(args):
         json.dumps({"odoo": version, "pipeline": pipeline, "intake": intake}, indent=2) + "\n"
     )
     return 0
+
+
+def _run_json(env, script, *args):
+    """Run a bench script; its last output line is its JSON result."""
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / script), *map(str, args)],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def _stored_verdict(hook, stored):

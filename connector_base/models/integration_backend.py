@@ -323,17 +323,18 @@ class IntegrationBackend(models.Model):
         """Hand received events to the queue in bulk: one job per event."""
         self.ensure_one()
         Event = self.env["integration.event"].sudo()
+        last_id = 0
         while True:
             self.env.cr.execute(
                 "SELECT id FROM integration_event WHERE backend_id = %s AND state = 'received' "
-                "AND job_uuid IS NULL ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
-                [self.id, batch_size],
+                "AND job_uuid IS NULL AND id > %s ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
+                [self.id, last_id, batch_size],
             )
             ids = [row[0] for row in self.env.cr.fetchall()]
             if not ids:
                 return True
-            for event in Event.browse(ids):
-                event._enqueue()
+            Event.browse(ids)._enqueue()
+            last_id = ids[-1]
             if len(ids) < batch_size:
                 return True
 

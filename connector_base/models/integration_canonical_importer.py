@@ -316,7 +316,34 @@ class IntegrationCanonicalImporter(models.AbstractModel):
             partner = self._shipping_partner(order.partner_id, doc["shipping_address"])
             if partner != order.partner_shipping_id:
                 order.partner_shipping_id = partner
+        self._update_order_lines(backend, order, doc)
         return order
+
+    @api.model
+    def _update_order_lines(self, backend, order, doc):
+        """Bring quantities in line with the channel before anything shipped:
+        changed lines are updated, new ones added, removed ones set to zero."""
+        wanted = {}
+        for line in doc["lines"]:
+            wanted[line["sku"]] = wanted.get(line["sku"], 0) + line["quantity"]
+        current = order.order_line.filtered(lambda line: not line.is_delivery)
+        by_sku = {line.product_id.default_code: line for line in current}
+        for sku, line in by_sku.items():
+            quantity = wanted.pop(sku, 0)
+            if line.product_uom_qty != quantity:
+                line.product_uom_qty = quantity
+        if wanted:
+            added = [
+                line for line in self._order_lines(backend, doc) if not line.get("is_delivery")
+            ]
+            products = self.env["product.product"].browse([line["product_id"] for line in added])
+            new_lines = [
+                (0, 0, values)
+                for values, product in zip(added, products, strict=True)
+                if product.default_code in wanted
+            ]
+            if new_lines:
+                order.order_line = new_lines
 
     @api.model
     def _invoice_and_pay(self, order):

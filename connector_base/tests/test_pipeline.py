@@ -283,3 +283,61 @@ class TestOutbound(PipelineCase):
         )
         exception.action_replay()
         self.assertEqual(exception.state, "replayed")
+
+
+class TestOrderUpdates(PipelineCase):
+    def test_quantities_follow_the_channel_before_shipping(self):
+        self.post(self.order_payload(3201))
+        self.run_jobs()
+        event = self.events().filtered(lambda e: e.external_id == "903201")
+        order = self.env["sale.order"].browse(event.res_id)
+        lines = [
+            {"sku": "TC-RED", "qty": 5, "price": 10.0},
+            {"sku": "TC-GREEN", "qty": 1, "price": 20.0},
+        ]
+        self.post(
+            self.order_payload(3201, lines=lines, updated_at="2026-11-20T11:00:00Z"),
+            topic="orders/updated",
+        )
+        self.run_jobs()
+        quantities = {
+            line.product_id.default_code: line.product_uom_qty
+            for line in order.order_line.filtered(lambda line: not line.is_delivery)
+        }
+        self.assertEqual(quantities, {"TC-RED": 5, "TC-BLUE": 0, "TC-GREEN": 1})
+        moves = order.picking_ids.move_ids.filtered(lambda m: m.state != "cancel")
+        self.assertEqual(
+            sum(
+                moves.filtered(lambda m: m.product_id.default_code == "TC-RED").mapped(
+                    "product_uom_qty"
+                )
+            ),
+            5,
+            "the delivery follows the order",
+        )
+
+
+class TestBackendHealth(PipelineCase):
+    def test_degraded_backend_slows_low_priority_flows(self):
+        catalog = self.backend.flow_ids.filtered(lambda f: f.flow == "catalog")
+        orders = self.backend.flow_ids.filtered(lambda f: f.flow == "orders_in")
+        self.assertNotIn("eta", catalog._job_options())
+        self.backend.backlog_threshold = 0
+        self.post(self.order_payload(3301))  # one event in the backlog
+        self.backend.invalidate_recordset()
+        self.assertTrue(self.backend.degraded)
+        self.assertEqual(catalog._job_options()["eta"], catalog.degraded_delay_seconds)
+        self.assertNotIn("eta", orders._job_options(), "orders keep flowing")
+
+    def test_webhook_token_hidden_from_integration_users(self):
+        from odoo.exceptions import AccessError
+        from odoo.tests.common import new_test_user
+
+        user = new_test_user(
+            self.env, "hook_user", groups="integration_governance.group_integration_user"
+        )
+        backend = self.backend.with_user(user)
+        self.assertEqual(backend.read(["name"])[0]["name"], "Test shop")
+        for field in ("webhook_token", "webhook_url", "metrics_token"):
+            with self.assertRaises(AccessError):
+                backend.read([field])

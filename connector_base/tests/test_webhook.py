@@ -54,3 +54,15 @@ class TestWebhookIntake(PipelineCase):
         self.assertFalse(
             self.env["queue.job"].search([("identity_key", "=", self.backend._drain_identity())])
         )
+
+    def test_drain_hands_every_event_to_the_queue_in_batches(self):
+        for number in range(7):
+            self.post(self.order_payload(2100 + number))
+        received = self.events().filtered(lambda e: e.state == "received")
+        self.assertEqual(len(received), 7)
+        self.backend._drain_inbox(batch_size=3)
+        received.invalidate_recordset()
+        self.assertTrue(all(received.mapped("job_uuid")))
+        jobs = self.env["queue.job"].search([("uuid", "in", received.mapped("job_uuid"))])
+        self.assertEqual(len(jobs), 7, "one job per event, none twice")
+        self.assertEqual(set(jobs.mapped("method_name")), {"_process"})

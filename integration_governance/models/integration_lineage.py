@@ -92,61 +92,17 @@ class IntegrationLineage(models.Model):
 
     # ------------------------------------------------------------ service
     @api.model
-    def record_step(
-        self,
-        step,
-        *,
-        trace_id=None,
-        system=None,
-        direction="inbound",
-        outcome="success",
-        external_ref=None,
-        record=None,
-        duration_ms=0,
-        message=None,
-        exception=None,
-        job_uuid=None,
-        source=None,
-    ):
+    def record_step(self, step, **kwargs):
         """Append one step to a trace (a new trace when ``trace_id`` is empty).
 
-        Inside ``_batched()`` the step is queued and an empty recordset returned.
+        Keywords are those of ``_step_vals``. Inside ``_batched()`` the step is
+        queued and an empty recordset returned.
         """
         batch = _BATCH.get()
         if batch is not None:
-            batch.append(
-                {
-                    "step": step,
-                    "trace_id": trace_id,
-                    "system": system,
-                    "direction": direction,
-                    "outcome": outcome,
-                    "external_ref": external_ref,
-                    "record": record,
-                    "duration_ms": duration_ms,
-                    "message": message,
-                    "exception": exception,
-                    "job_uuid": job_uuid,
-                    "source": source,
-                }
-            )
+            batch.append({"step": step, **kwargs})
             return self.browse()
-        return self.sudo().create(
-            self._step_vals(
-                step,
-                trace_id=trace_id,
-                system=system,
-                direction=direction,
-                outcome=outcome,
-                external_ref=external_ref,
-                record=record,
-                duration_ms=duration_ms,
-                message=message,
-                exception=exception,
-                job_uuid=job_uuid,
-                source=source,
-            )
-        )
+        return self.sudo().create(self._step_vals(step, **kwargs))
 
     @api.model
     @contextlib.contextmanager
