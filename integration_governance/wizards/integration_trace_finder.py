@@ -18,6 +18,14 @@ class IntegrationTraceFinder(models.TransientModel):
     trace_count = fields.Integer(compute="_compute_results")
     timeline = fields.Html(compute="_compute_results", sanitize=False)
 
+    @api.depends("query", "trace_id")
+    def _compute_display_name(self):
+        for finder in self:
+            what = finder.query or finder.trace_id
+            finder.display_name = (
+                self.env._("Where is %s?", what) if what else self.env._("Where is…?")
+            )
+
     @api.model
     def find_traces(self, query=None, record=None):
         """Trace ids touching ``query`` (external ref, document name, trace id)
