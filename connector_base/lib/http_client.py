@@ -45,6 +45,7 @@ class CallRecord:
     error: str | None
     trace_id: str
     traceparent: str
+    response_headers: dict | None = None
 
 
 def new_trace_id() -> str:
@@ -206,6 +207,7 @@ class HttpClient:
                 error=str(failure) if failure is not None else None,
                 trace_id=trace_id,
                 traceparent=traceparent,
+                response_headers=dict(response.headers) if response is not None else None,
             )
         )
         if failure is not None:

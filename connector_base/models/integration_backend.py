@@ -257,7 +257,33 @@ class IntegrationBackend(models.Model):
         ok = record.error is None and record.status is not None and record.status < 400
         failure = record.status is None or record.status >= 500 or record.status == 429
         self.env["integration.circuit"]._record(self, record.endpoint, ok=ok, failure=failure)
-        self.env["integration.message"]._log_call(self, record)
+        usage = self._rate_limit_usage(record.response_headers or {})
+        if usage:
+            self.env["integration.throttle"]._observe(self, *usage)
+        code = self.env.context.get("integration_contract")
+        version = (
+            self.env["integration.contract.version"].browse(
+                self.env["integration.contract"]._active_version_id(code)
+            )
+            if code
+            else None
+        )
+        self.env["integration.message"]._log_call(self, record, contract_version=version)
+
+    def _rate_limit_usage(self, headers):
+        """Hook: ``(used, capacity)`` the channel reports in a response, if any.
+
+        The default reads the IETF ``RateLimit-Limit`` / ``RateLimit-Remaining``
+        headers; channels with their own signal (call-limit or cost headers)
+        override it.
+        """
+        headers = {key.lower(): value for key, value in headers.items()}
+        try:
+            limit = int(headers["ratelimit-limit"].split(",")[0])
+            remaining = int(headers["ratelimit-remaining"].split(",")[0])
+        except (KeyError, ValueError):
+            return None
+        return (max(limit - remaining, 0), limit) if limit > 0 else None
 
     def _retry_delay(self, attempt, retry_after=None):
         return retry_lib.retry_delay(
@@ -311,11 +337,16 @@ class IntegrationBackend(models.Model):
         )
         if self.env.cr.fetchone():
             return False
+        options = {"channel": self.job_channel, "priority": 5}
+        policy = self.flow_ids.filtered(lambda f: f.flow == "orders_in")[:1]
+        if policy.mode == "off":
+            return False  # stored, processed when the flow is switched on
+        if policy.mode == "batch":
+            options["eta"] = max(policy.batch_minutes, 1) * 60
         self.sudo().with_delay(
-            channel=self.job_channel,
             identity_key=self._drain_identity(),
             description=f"Drain inbox of {self.name}",
-            priority=5,
+            **options,
         )._drain_inbox()
         return True
 

@@ -104,7 +104,14 @@ class IntegrationCredential(models.Model):
         credentials = self.sudo().search([("ciphertext", "!=", False)])
         now = fields.Datetime.now()
         for credential in credentials:
-            credential.write({"ciphertext": ring.rotate(credential.ciphertext), "rotated_at": now})
+            try:
+                ciphertext = ring.rotate(credential.ciphertext)
+            except VaultError as error:
+                # Nothing is rotated unless everything can be: say which one.
+                raise UserError(
+                    f"{credential.backend_id.name} / {credential.key}: {error}"
+                ) from error
+            credential.write({"ciphertext": ciphertext, "rotated_at": now})
         return len(credentials)
 
 

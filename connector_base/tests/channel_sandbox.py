@@ -60,6 +60,9 @@ class ChannelSandbox:
                 data = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
+                # IETF RateLimit headers: a 40-call window, used by the calls so far.
+                self.send_header("RateLimit-Limit", "40")
+                self.send_header("RateLimit-Remaining", str(max(40 - len(sandbox.calls), 0)))
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)

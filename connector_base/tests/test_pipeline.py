@@ -1,3 +1,4 @@
+from odoo import fields
 from odoo.addons.connector_base.lib.retry import CircuitOpenError, TransientError
 from odoo.addons.queue_job.job import Job
 
@@ -341,3 +342,51 @@ class TestBackendHealth(PipelineCase):
         for field in ("webhook_token", "webhook_url", "metrics_token"):
             with self.assertRaises(AccessError):
                 backend.read([field])
+
+    def test_throttle_follows_the_channel_rate_limit_headers(self):
+        client = self.backend._client()
+        for _call in range(4):
+            client.request("GET", "/customers/77", endpoint="/customers")
+        throttle = self.env["integration.throttle"].search([("backend_id", "=", self.backend.id)])
+        # The sandbox reported 4 of 40 calls used: a tenth of our bucket.
+        self.assertAlmostEqual(throttle.level, self.backend.rate_capacity * 4 / 40, places=3)
+
+    def test_message_excerpts_masked_by_contract_classification(self):
+        client = self.backend.with_context(integration_contract="canonical.customer")._client()
+        client.request(
+            "POST",
+            "/orders/1/acknowledge",
+            json={"external_id": "C-1", "email": "ann@example.com", "tags": ["vip"]},
+            endpoint="/orders/acknowledge",
+        )
+        message = self.env["integration.message"].search(
+            [("backend_id", "=", self.backend.id)], limit=1
+        )
+        self.assertNotIn("ann@example.com", message.request_excerpt)
+        self.assertIn('"email": "***"', message.request_excerpt)
+        self.assertIn("C-1", message.request_excerpt)
+
+
+class TestFlowPolicy(PipelineCase):
+    def drain_job(self):
+        return self.env["queue.job"].search([("identity_key", "=", self.backend._drain_identity())])
+
+    def test_batch_flow_processes_the_inbox_every_n_minutes(self):
+        flow = self.backend.flow_ids.filtered(lambda f: f.flow == "orders_in")
+        flow.write({"mode": "batch", "batch_minutes": 15})
+        self.env.flush_all()
+        self.post(self.order_payload(3401))
+        job = self.drain_job()
+        self.assertEqual(len(job), 1)
+        delay = (job.eta - fields.Datetime.now()).total_seconds()
+        self.assertGreater(delay, 14 * 60)
+
+    def test_flow_off_keeps_events_in_the_inbox(self):
+        flow = self.backend.flow_ids.filtered(lambda f: f.flow == "orders_in")
+        flow.mode = "off"
+        self.env.flush_all()
+        self.assertEqual(self.post(self.order_payload(3402)).status_code, 200)
+        self.assertFalse(self.drain_job())
+        self.assertEqual(
+            self.events().filtered(lambda e: e.external_id == "903402").state, "received"
+        )

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 
 from ..lib.vocabulary import BUSINESS_OBJECTS, DIRECTIONS
@@ -54,12 +54,24 @@ class IntegrationContract(models.Model):
         Returns ``{"valid", "violations", "version"}``; each violation has a
         JSON path, the JSON Schema keyword that failed and a message.
         """
-        contract = self._get(code)
-        version = contract.active_version_id
-        if not version:
-            raise UserError(self.env._("Contract %s has no active version.", contract.code))
+        version = self.env["integration.contract.version"].browse(self._active_version_id(code))
         found = version.validate(payload)
         return {"valid": not found, "violations": found, "version": version}
+
+    @api.model
+    @tools.ormcache("code")
+    def _active_version_id(self, code):
+        """The active version of a contract, cached: validation is the hot path.
+        Versions clear the cache whenever they change state or schema."""
+        version = (
+            self.env["integration.contract.version"]
+            .sudo()
+            .search([("contract_id.code", "=", code), ("state", "=", "active")], limit=1)
+        )
+        if not version:
+            self._get(code)  # a clear error for an unknown contract
+            raise UserError(self.env._("Contract %s has no active version.", code))
+        return version.id
 
     def action_open_versions(self):
         self.ensure_one()
