@@ -473,10 +473,12 @@ def cmd_test(args):
                 SUITE_ADDONS + TEST_ONLY_ADDONS,
                 RUN / "install-test.log",
             )
-            targets = [
+            # Paths among the arguments narrow the run (e.g. one addon's tests).
+            chosen = [a for a in args.pytest_args if (ROOT / a.split("::")[0]).exists()]
+            options = [a for a in args.pytest_args if a not in chosen]
+            targets = chosen or [
                 str(ROOT / a / "tests") for a in SUITE_ADDONS if (ROOT / a / "tests").is_dir()
-            ]
-            targets += [str(ROOT / "tests")]
+            ] + [str(ROOT / "tests")]
             junit = RUN / "junit.xml"
             cmd = [
                 sys.executable,
@@ -490,7 +492,7 @@ def cmd_test(args):
                 "--odoo-http",
                 f"--junitxml={junit}",
                 "-q",
-                *args.pytest_args,
+                *options,
                 *targets,
             ]
             rc = subprocess.run(cmd, env=python_env(odoo_path), cwd=ROOT).returncode
