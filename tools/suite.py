@@ -365,12 +365,19 @@ def create_database(odoo_path, config, db_name, modules, log_file):
 
 
 def drop_database(odoo_path, config, db_name):
+    # Plain SQL: Odoo's exp_drop is refused when list_db is off (as here).
     code = (
-        "import odoo.tools.config as c, odoo.service.db as d;"
+        "import odoo.tools.config as c, odoo.sql_db as s;"
         f"c.parse_config(['-c', {str(config)!r}]);"
-        f"d.exp_drop({db_name!r})"
+        "cnx = s.db_connect('postgres');"
+        "cr = cnx.cursor(); cr._cnx.autocommit = True;"
+        f"cr.execute('DROP DATABASE IF EXISTS \"{db_name}\" WITH (FORCE)'); cr.close()"
     )
-    subprocess.run([sys.executable, "-c", code], env=python_env(odoo_path), capture_output=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], env=python_env(odoo_path), capture_output=True, text=True
+    )
+    if proc.returncode != 0:
+        say(f"could not drop {db_name}: {proc.stderr.strip().splitlines()[-1:]}")
 
 
 @contextlib.contextmanager
