@@ -93,3 +93,15 @@ class IntegrationCircuit(models.Model):
                 new = circuit_lib.record_failure(current, time.time(), backend.circuit_threshold)
             if new != current:
                 self._save(cr, backend, endpoint, new)
+
+    @api.model
+    def _trip(self, backend, endpoint):
+        """Open the circuit now: the channel said no in a way retries cannot fix."""
+        with self.env.registry.cursor() as cr:
+            current = self._load(cr, backend, endpoint, lock=True)
+            opened = circuit_lib.Circuit(
+                state="open",
+                failures=max(current.failures, backend.circuit_threshold),
+                opened_at=time.time(),
+            )
+            self._save(cr, backend, endpoint, opened)

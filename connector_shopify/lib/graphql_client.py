@@ -1,0 +1,139 @@
+"""A client for Shopify's GraphQL Admin API over connector_base's HttpClient.
+
+Shopify answers HTTP 200 for most failures and says what went wrong in the
+body: ``errors[].extensions.code`` (THROTTLED, MAX_COST_EXCEEDED, ...) and
+per-mutation ``userErrors``. This module turns those into connector_base's
+error taxonomy so jobs know whether to wait, retry or ask a person, and
+estimates a document's cost before it is sent so the caller can wait for the
+bucket instead of being refused (https://shopify.dev/docs/api/usage/limits).
+"""
+
+from odoo.addons.connector_base.lib import retry
+from odoo.addons.connector_base.lib.throttle import graphql_cost
+
+DEFAULT_VERSION = "2026-10"
+# Versions Shopify publishes in @shopify/dev-mcp 1.16.0 (stable, newest last).
+API_VERSIONS = ["2025-10", "2026-01", "2026-04", "2026-07", "2026-10"]
+
+
+class ShopifyUserError(retry.PermanentError):
+    """A mutation's ``userErrors``: the data is wrong, retrying cannot help."""
+
+    def __init__(self, operation, user_errors):
+        self.user_errors = user_errors
+        codes = ", ".join(
+            f"{e.get('code') or ''} {'.'.join(e.get('field') or [])}: {e.get('message')}".strip()
+            for e in user_errors
+        )
+        super().__init__(f"{operation}: {codes}")
+
+    @property
+    def codes(self):
+        return {e.get("code") for e in self.user_errors}
+
+
+class ShopifyGraphQLError(retry.PermanentError):
+    """Top-level ``errors`` other than throttling: a document or data problem."""
+
+    def __init__(self, operation, errors):
+        self.errors = errors
+        super().__init__(
+            f"{operation}: " + "; ".join(str(e.get("message")) for e in errors if e)[:1000]
+        )
+
+
+def gid(resource, legacy_id):
+    """``gid://shopify/Order/123`` from a REST id."""
+    return f"gid://shopify/{resource}/{legacy_id}"
+
+
+def legacy_id(global_id):
+    """``123`` from ``gid://shopify/Order/123`` (None stays None)."""
+    if global_id in (None, ""):
+        return None
+    return str(global_id).rsplit("/", 1)[-1]
+
+
+def graphql_path(version):
+    return f"/admin/api/{version}/graphql.json"
+
+
+class ShopifyGraphQL:
+    """Sends documents, checks the answer, reports the cost to ``on_cost``."""
+
+    def __init__(self, http_client, version=DEFAULT_VERSION, on_cost=None):
+        self.http = http_client
+        self.version = version
+        self.on_cost = on_cost
+
+    def execute(self, document, variables=None, *, operation, trace_id=None):
+        """``data`` of a successful answer; raises the taxonomy's errors otherwise."""
+        response = self.http.request(
+            "POST",
+            graphql_path(self.version),
+            json={"query": document, "variables": variables or {}, "operationName": operation},
+            endpoint=f"graphql:{operation}",
+            trace_id=trace_id,
+        )
+        try:
+            body = response.json()
+        except ValueError as error:
+            raise retry.TransientError(f"{operation}: answer is not JSON") from error
+        cost = graphql_cost(body.get("extensions"))
+        if cost and self.on_cost:
+            self.on_cost(cost, operation)
+        errors = body.get("errors") or []
+        if errors:
+            codes = {(e.get("extensions") or {}).get("code") for e in errors if isinstance(e, dict)}
+            if "THROTTLED" in codes:
+                raise retry.ThrottledError(
+                    f"{operation}: throttled by Shopify", retry_after=throttle_wait(cost, cost)
+                )
+            if "INTERNAL_SERVER_ERROR" in codes:
+                raise retry.TransientError(f"{operation}: Shopify internal error")
+            if "ACCESS_DENIED" in codes:
+                raise retry.AuthenticationError(f"{operation}: access denied (missing scope?)")
+            raise ShopifyGraphQLError(operation, errors)
+        data = body.get("data")
+        if data is None:
+            raise retry.TransientError(f"{operation}: answer without data")
+        return data
+
+    def mutate(self, document, variables, *, operation, field, trace_id=None):
+        """Run a mutation and raise ShopifyUserError on its ``userErrors``."""
+        data = self.execute(document, variables, operation=operation, trace_id=trace_id)
+        payload = data.get(field) or {}
+        if payload.get("userErrors"):
+            raise ShopifyUserError(operation, payload["userErrors"])
+        return payload
+
+    def paginate(self, document, variables, *, operation, path, page_size=250, trace_id=None):
+        """Yield the nodes of a connection, page after page (cursor pagination)."""
+        after = None
+        while True:
+            data = self.execute(
+                document,
+                {**variables, "first": page_size, "after": after},
+                operation=operation,
+                trace_id=trace_id,
+            )
+            connection = data
+            for key in path:
+                connection = (connection or {}).get(key)
+            if not connection:
+                return
+            yield from connection.get("nodes") or []
+            info = connection.get("pageInfo") or {}
+            if not info.get("hasNextPage"):
+                return
+            after = info.get("endCursor")
+
+
+def throttle_wait(cost, next_cost_info=None):
+    """Seconds until the bucket holds the requested cost again (from throttleStatus)."""
+    if not cost:
+        return 1.0
+    requested = cost.get("requested") or 1.0
+    available = cost.get("available") or 0.0
+    rate = cost.get("restore_rate") or 50.0
+    return max((requested - available) / rate, 0.5)

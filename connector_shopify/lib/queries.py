@@ -1,0 +1,272 @@
+"""Every GraphQL document the connector sends to the Shopify Admin API.
+
+One place, so the sandbox, the contracts and the tests all know the exact
+selection sets: the sandbox validates each document against Shopify's
+published schema of the backend's API version, and every response the
+connector reads has a contract derived from its selection.
+"""
+
+MONEY = "shopMoney { amount currencyCode }"
+
+SHOP = """
+query Shop {
+  shop { id name myshopifyDomain currencyCode taxesIncluded }
+}
+"""
+
+LOCATIONS = """
+query Locations($first: Int!, $after: String) {
+  locations(first: $first, after: $after) {
+    nodes { id legacyResourceId name isActive fulfillsOnlineOrders }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+VARIANTS = """
+query Variants($first: Int!, $after: String, $query: String) {
+  productVariants(first: $first, after: $after, query: $query) {
+    nodes {
+      id legacyResourceId sku title price
+      inventoryItem { id tracked }
+      product { id title }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+INVENTORY_LEVELS = """
+query InventoryLevels($locationId: ID!, $first: Int!, $after: String) {
+  location(id: $locationId) {
+    id
+    inventoryLevels(first: $first, after: $after) {
+      nodes {
+        item { id sku }
+        quantities(names: ["available"]) { name quantity }
+      }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}
+"""
+
+ITEM_LEVELS = """
+query ItemLevels($ids: [ID!]!, $locationId: ID!) {
+  nodes(ids: $ids) {
+    ... on InventoryItem {
+      id
+      inventoryLevel(locationId: $locationId) {
+        quantities(names: ["available"]) { name quantity }
+      }
+    }
+  }
+}
+"""
+
+INVENTORY_SET = """
+mutation InventorySet($input: InventorySetQuantitiesInput!, $key: String!) {
+  inventorySetQuantities(input: $input) @idempotent(key: $key) {
+    inventoryAdjustmentGroup { id }
+    userErrors { code field message }
+  }
+}
+"""
+
+# API 2025-10: no @idempotent directive, compare-and-set by compareQuantity.
+INVENTORY_SET_2025_10 = """
+mutation InventorySet($input: InventorySetQuantitiesInput!) {
+  inventorySetQuantities(input: $input) {
+    inventoryAdjustmentGroup { id }
+    userErrors { code field message }
+  }
+}
+"""
+
+ORDER_FIELDS = f"""
+fragment OrderFields on Order {{
+  id legacyResourceId name email phone createdAt updatedAt cancelledAt
+  currencyCode displayFinancialStatus taxesIncluded note tags discountCodes
+  totalPriceSet {{ {MONEY} }}
+  subtotalPriceSet {{ {MONEY} }}
+  totalTaxSet {{ {MONEY} }}
+  totalDiscountsSet {{ {MONEY} }}
+  customer {{ id legacyResourceId email firstName lastName phone }}
+  billingAddress {{ firstName lastName company address1 address2 city zip provinceCode countryCodeV2 phone }}
+  shippingAddress {{ firstName lastName company address1 address2 city zip provinceCode countryCodeV2 phone }}
+  lineItems(first: 100) {{
+    nodes {{
+      id sku name quantity requiresShipping
+      variant {{ id legacyResourceId }}
+      originalUnitPriceSet {{ {MONEY} }}
+      discountAllocations {{ allocatedAmountSet {{ {MONEY} }} }}
+      taxLines {{ title rate priceSet {{ {MONEY} }} }}
+    }}
+  }}
+  shippingLines(first: 10) {{
+    nodes {{
+      code title
+      originalPriceSet {{ {MONEY} }}
+      taxLines {{ title rate priceSet {{ {MONEY} }} }}
+    }}
+  }}
+}}
+"""
+
+ORDERS = (
+    """
+query Orders($first: Int!, $after: String, $query: String) {
+  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
+    nodes { ...OrderFields }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+    + ORDER_FIELDS
+)
+
+FULFILLMENT_ORDERS = """
+query FulfillmentOrders($id: ID!) {
+  order(id: $id) {
+    id
+    fulfillmentOrders(first: 20) {
+      nodes {
+        id status
+        assignedLocation { location { id } }
+        lineItems(first: 100) { nodes { id sku remainingQuantity } }
+      }
+    }
+  }
+}
+"""
+
+FULFILLMENT_CREATE = """
+mutation FulfillmentCreate($fulfillment: FulfillmentInput!, $message: String) {
+  fulfillmentCreate(fulfillment: $fulfillment, message: $message) {
+    fulfillment { id status trackingInfo { company number url } }
+    userErrors { field message }
+  }
+}
+"""
+
+WEBHOOK_FIELDS = "id topic uri includeFields format"
+
+WEBHOOKS = f"""
+query Webhooks($first: Int!, $after: String) {{
+  webhookSubscriptions(first: $first, after: $after) {{
+    nodes {{ {WEBHOOK_FIELDS} }}
+    pageInfo {{ hasNextPage endCursor }}
+  }}
+}}
+"""
+
+WEBHOOK_CREATE = f"""
+mutation WebhookCreate($topic: WebhookSubscriptionTopic!, $input: WebhookSubscriptionInput!) {{
+  webhookSubscriptionCreate(topic: $topic, webhookSubscription: $input) {{
+    webhookSubscription {{ {WEBHOOK_FIELDS} }}
+    userErrors {{ field message }}
+  }}
+}}
+"""
+
+WEBHOOK_UPDATE = f"""
+mutation WebhookUpdate($id: ID!, $input: WebhookSubscriptionInput!) {{
+  webhookSubscriptionUpdate(id: $id, webhookSubscription: $input) {{
+    webhookSubscription {{ {WEBHOOK_FIELDS} }}
+    userErrors {{ field message }}
+  }}
+}}
+"""
+
+WEBHOOK_DELETE = """
+mutation WebhookDelete($id: ID!) {
+  webhookSubscriptionDelete(id: $id) {
+    deletedWebhookSubscriptionId
+    userErrors { field message }
+  }
+}
+"""
+
+PRODUCT_SET = """
+mutation ProductSet($input: ProductSetInput!, $identifier: ProductSetIdentifiers) {
+  productSet(input: $input, identifier: $identifier, synchronous: true) {
+    product {
+      id
+      variants(first: 100) { nodes { id sku inventoryItem { id } } }
+    }
+    userErrors { code field message }
+  }
+}
+"""
+
+ALL = {
+    "Shop": SHOP,
+    "Locations": LOCATIONS,
+    "Variants": VARIANTS,
+    "InventoryLevels": INVENTORY_LEVELS,
+    "ItemLevels": ITEM_LEVELS,
+    "InventorySet": INVENTORY_SET,
+    "Orders": ORDERS,
+    "FulfillmentOrders": FULFILLMENT_ORDERS,
+    "FulfillmentCreate": FULFILLMENT_CREATE,
+    "Webhooks": WEBHOOKS,
+    "WebhookCreate": WEBHOOK_CREATE,
+    "WebhookUpdate": WEBHOOK_UPDATE,
+    "WebhookDelete": WEBHOOK_DELETE,
+    "ProductSet": PRODUCT_SET,
+}
+
+# Webhook topics the connector subscribes to, with the REST-format top-level
+# fields it asks for (``includeFields``): its contracts list exactly these.
+WEBHOOK_TOPICS = {
+    "ORDERS_CREATE": "orders/create",
+    "ORDERS_UPDATED": "orders/updated",
+    "ORDERS_CANCELLED": "orders/cancelled",
+    "REFUNDS_CREATE": "refunds/create",
+    "APP_UNINSTALLED": "app/uninstalled",
+}
+ORDER_WEBHOOK_FIELDS = [
+    "id",
+    "admin_graphql_api_id",
+    "name",
+    "email",
+    "phone",
+    "created_at",
+    "updated_at",
+    "cancelled_at",
+    "cancel_reason",
+    "currency",
+    "financial_status",
+    "taxes_included",
+    "total_price",
+    "subtotal_price",
+    "total_tax",
+    "total_discounts",
+    "note",
+    "tags",
+    "discount_codes",
+    "customer",
+    "billing_address",
+    "shipping_address",
+    "line_items",
+    "shipping_lines",
+]
+REFUND_WEBHOOK_FIELDS = [
+    "id",
+    "admin_graphql_api_id",
+    "order_id",
+    "created_at",
+    "note",
+    "restock",
+    "refund_line_items",
+    "transactions",
+    "order_adjustments",
+]
+SHOP_WEBHOOK_FIELDS = ["id", "name", "domain", "myshopify_domain"]
+TOPIC_FIELDS = {
+    "ORDERS_CREATE": ORDER_WEBHOOK_FIELDS,
+    "ORDERS_UPDATED": ORDER_WEBHOOK_FIELDS,
+    "ORDERS_CANCELLED": ORDER_WEBHOOK_FIELDS,
+    "REFUNDS_CREATE": REFUND_WEBHOOK_FIELDS,
+    "APP_UNINSTALLED": SHOP_WEBHOOK_FIELDS,
+}

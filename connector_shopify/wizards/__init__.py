@@ -1,0 +1,2 @@
+from . import shopify_onboarding
+from . import shopify_onboarding_location
