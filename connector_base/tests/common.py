@@ -15,7 +15,53 @@ WEBHOOK_SECRET = "whsec-test-channel"
 _delivery = itertools.count(1)
 
 
-class PipelineCase(HttpCase):
+class JobRunnerMixin:
+    """Runs this test's queue jobs in-process (see ``run_jobs``)."""
+
+    def setUp(self):
+        super().setUp()
+        # Only this test's jobs: a shared database may hold committed ones.
+        self.env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM queue_job")
+        self.first_job_id = self.env.cr.fetchone()[0] + 1
+
+    def run_jobs(self, max_rounds=20, include_future=False):
+        """Run pending queue jobs as queue_job's runner does (Job.perform in a
+        savepoint; RetryableJobError postpones, any other error fails the job).
+
+        In-process rather than through /queue_job/runjob: that route commits
+        and rolls back around the job, which a test's shared cursor cannot show.
+        """
+        ran = []
+        for _round in range(max_rounds):
+            self.env.flush_all()
+            domain = [("state", "=", "pending"), ("id", ">=", self.first_job_id)]
+            if not include_future:
+                domain += ["|", ("eta", "=", False), ("eta", "<=", fields.Datetime.now())]
+            records = self.env["queue.job"].search(domain, order="priority, id")
+            if not records:
+                break
+            for record in records:
+                job = Job.load(self.env, record.uuid)
+                job.set_started()
+                job.store()
+                try:
+                    with self.env.cr.savepoint():
+                        job.perform()
+                    job.set_done()
+                except RetryableJobError as error:
+                    job.postpone(result=str(error), seconds=error.seconds)
+                    job.set_pending(reset_retry=False)
+                except Exception as error:
+                    job.set_failed(
+                        exc_info=str(error), exc_name=type(error).__name__, exc_message=str(error)
+                    )
+                job.store()
+                self.env.invalidate_all()
+                ran.append(job)
+        return ran
+
+
+class PipelineCase(JobRunnerMixin, HttpCase):
     """A test-channel backend, its sandbox API and helpers to post and run jobs."""
 
     @classmethod
@@ -65,9 +111,6 @@ class PipelineCase(HttpCase):
         super().setUp()
         self.sandbox.calls.clear()
         self.sandbox.failures.clear()
-        # Only this test's jobs: a shared database may hold committed ones.
-        self.env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM queue_job")
-        self.first_job_id = self.env.cr.fetchone()[0] + 1
 
     def order_payload(self, number=1001, **overrides):
         payload = {
@@ -113,39 +156,3 @@ class PipelineCase(HttpCase):
 
     def events(self):
         return self.env["integration.event"].search([("backend_id", "=", self.backend.id)])
-
-    def run_jobs(self, max_rounds=20, include_future=False):
-        """Run pending queue jobs as queue_job's runner does (Job.perform in a
-        savepoint; RetryableJobError postpones, any other error fails the job).
-
-        In-process rather than through /queue_job/runjob: that route commits
-        and rolls back around the job, which a test's shared cursor cannot show.
-        """
-        ran = []
-        for _round in range(max_rounds):
-            self.env.flush_all()
-            domain = [("state", "=", "pending"), ("id", ">=", self.first_job_id)]
-            if not include_future:
-                domain += ["|", ("eta", "=", False), ("eta", "<=", fields.Datetime.now())]
-            records = self.env["queue.job"].search(domain, order="priority, id")
-            if not records:
-                break
-            for record in records:
-                job = Job.load(self.env, record.uuid)
-                job.set_started()
-                job.store()
-                try:
-                    with self.env.cr.savepoint():
-                        job.perform()
-                    job.set_done()
-                except RetryableJobError as error:
-                    job.postpone(result=str(error), seconds=error.seconds)
-                    job.set_pending(reset_retry=False)
-                except Exception as error:
-                    job.set_failed(
-                        exc_info=str(error), exc_name=type(error).__name__, exc_message=str(error)
-                    )
-                job.store()
-                self.env.invalidate_all()
-                ran.append(job)
-        return ran
