@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 
 from .integration_event import PipelineError
 
@@ -353,3 +353,279 @@ class IntegrationCanonicalImporter(models.AbstractModel):
             active_model="account.move", active_ids=invoice.ids
         ).create({})._create_payments()
         return invoice
+
+    # -------------------------------------------------------------- return
+    @api.model
+    def _import_return(self, backend, doc, event):
+        """A channel refund: a posted credit note for the refunded units and
+        shipping (reversing the order's invoice when it has one), and the
+        restocked units back: a return receipt, ready for the warehouse, for
+        goods that shipped; a lower ordered quantity for goods that did not.
+        Returns the credit note; a return already bound is not done twice."""
+        Binding = self.env["integration.binding"]
+        credit_note = Binding._record(backend, "account.move", doc["external_id"])
+        if credit_note:
+            return credit_note
+        order = Binding._record(backend, "sale.order", doc["order_external_id"]).sudo()
+        if not order:
+            raise PipelineError(
+                "mapping",
+                f"Refund {doc['external_id']} is for order {doc['order_external_id']}, "
+                f"not imported from {backend.name} (yet)",
+                business_object="order",
+                severity="high",
+                impact_amount=doc["total_refund"],
+            )
+        if order.state != "sale":
+            state = "cancelled" if order.state == "cancel" else "not confirmed"
+            raise PipelineError(
+                "business_rule",
+                f"Refund {doc['external_id']} of order {order.name}: the order is {state} "
+                "in Odoo, there is no sale to credit",
+                business_object="order",
+                severity="high",
+                record=order,
+                impact_amount=doc["total_refund"],
+            )
+        items = self._return_items(backend, order, doc)
+        if not items and not doc.get("shipping_refund") and doc["total_refund"] <= 0.01:
+            return self.env["account.move"]  # e.g. a voided authorization: nothing to book
+        lower, give_back = self._return_goods_plan(order, doc, items)
+        credit_note = self._return_credit_note(backend, order, doc, items)
+        self._check_refund_total(backend, order, doc, credit_note)
+        credit_note.action_post()
+        refunded = sum(t["amount"] for t in doc.get("transactions") or () if t["kind"] == "refund")
+        if backend.auto_invoice and refunded > 0:
+            self._pay_refund(credit_note, refunded)
+        for line, quantity in lower.items():
+            line.product_uom_qty -= quantity
+        self._create_returns(give_back)
+        Binding._bind(backend, credit_note, doc["external_id"], new=True)
+        return credit_note
+
+    @api.model
+    def _return_items(self, backend, order, doc):
+        """[(sale order line, refunded quantity, restock)] of the refund's lines;
+        a SKU spread over several order lines is taken from each in turn."""
+        products = self._products_for_skus(
+            backend, {line["sku"] for line in doc.get("lines") or ()}
+        )
+        sold = order.order_line.filtered(
+            lambda line: not line.is_delivery and not line.display_type
+        )
+        left = {line: line.product_uom_qty for line in sold}
+        items = []
+        for refund_line in doc.get("lines") or ():
+            sku, quantity = refund_line["sku"], refund_line["quantity"]
+            product = products.get(sku)
+            lines = sold.filtered(lambda line, product=product: line.product_id == product)
+            if not product or not lines:
+                raise PipelineError(
+                    "mapping",
+                    f"Refund {doc['external_id']} of order {order.name}: SKU {sku} "
+                    "is not on the order",
+                    business_object="product",
+                    severity="high",
+                    record=order,
+                    impact_amount=doc["total_refund"],
+                )
+            for line in lines:
+                taken = min(quantity, left[line])
+                if taken <= 0:
+                    continue
+                left[line] -= taken
+                quantity -= taken
+                items.append((line, taken, bool(refund_line.get("restock"))))
+                if not quantity:
+                    break
+            if quantity > 0:
+                raise PipelineError(
+                    "business_rule",
+                    f"Refund {doc['external_id']} of order {order.name}: "
+                    f"{refund_line['quantity']} x {sku} refunded, more than the order holds",
+                    business_object="order",
+                    severity="high",
+                    record=order,
+                    impact_amount=doc["total_refund"],
+                )
+        return items
+
+    @api.model
+    def _return_goods_plan(self, order, doc, items):
+        """What the restocked units change, decided before anything is written:
+        ({order line: quantity to take off}, {shipped move: quantity to receive
+        back}). Units not shipped yet are taken off the order first."""
+        lower, give_back = {}, {}
+        for line, quantity, restock in items:
+            if not restock:
+                continue
+            unshipped = max(line.product_uom_qty - line.qty_delivered, 0.0)
+            cancelled = min(quantity, unshipped)
+            if cancelled:
+                lower[line] = lower.get(line, 0.0) + cancelled
+            back = quantity - cancelled
+            shipped = line.move_ids.filtered(
+                lambda m: m.state == "done" and m.picking_code == "outgoing"
+            )
+            for move in shipped.sorted("id"):
+                if line.product_uom_id.is_zero(back):
+                    break
+                returned = sum(
+                    m.product_uom_qty for m in move.returned_move_ids if m.state != "cancel"
+                )
+                available = move.product_uom._compute_quantity(
+                    move.quantity - returned - give_back.get(move, 0.0), line.product_uom_id
+                )
+                taken = min(back, available)
+                if taken > 0:
+                    give_back[move] = give_back.get(
+                        move, 0.0
+                    ) + line.product_uom_id._compute_quantity(taken, move.product_uom)
+                    back -= taken
+            if not line.product_uom_id.is_zero(back):
+                raise PipelineError(
+                    "business_rule",
+                    f"Refund {doc['external_id']} of order {order.name}: {quantity:g} x "
+                    f"{line.product_id.display_name} to restock, but only "
+                    f"{quantity - back:g} are still to ship or were shipped and not returned",
+                    business_object="order",
+                    severity="high",
+                    record=order,
+                    impact_amount=doc["total_refund"],
+                )
+        return lower, give_back
+
+    @api.model
+    def _return_credit_note(self, backend, order, doc, items):
+        """The draft credit note of the refunded lines, at the order's prices."""
+        wanted = {}
+        for line, quantity, _restock in items:
+            wanted[line] = wanted.get(line, 0.0) + quantity
+        shipping = doc.get("shipping_refund") or 0.0
+        ref = f"{backend.name} refund {doc['external_id']}"
+        if doc.get("reason"):
+            ref = f"{ref}: {doc['reason']}"
+        invoice = order.invoice_ids.filtered(
+            lambda m: m.move_type == "out_invoice" and m.state == "posted"
+        ).sorted("id")[-1:]
+        if not invoice:
+            values = order._prepare_invoice()
+            values.pop("transaction_ids", None)
+            commands = [
+                Command.create(line._prepare_invoice_line(quantity=quantity))
+                for line, quantity in wanted.items()
+            ]
+            if shipping:
+                commands.append(
+                    Command.create(self._shipping_refund_line(backend, order, shipping))
+                )
+            values.update(move_type="out_refund", ref=ref, invoice_line_ids=commands)
+            return (
+                self.env["account.move"]
+                .sudo()
+                .with_company(order.company_id)
+                .with_context(default_move_type="out_refund")
+                .create(values)
+            )
+        credit_note = invoice._reverse_moves([{"ref": ref}])
+        commands, covered = [], set()
+        for move_line in credit_note.invoice_line_ids:
+            sale_line = move_line.sale_line_ids[:1]
+            if (
+                move_line.display_type == "product"
+                and sale_line in wanted
+                and sale_line not in covered
+            ):
+                covered.add(sale_line)
+                quantity = sale_line.product_uom_id._compute_quantity(
+                    wanted[sale_line], move_line.product_uom_id or sale_line.product_uom_id
+                )
+                commands.append(Command.update(move_line.id, {"quantity": quantity}))
+            else:
+                commands.append(Command.delete(move_line.id))
+        for sale_line, quantity in wanted.items():
+            if sale_line not in covered:
+                commands.append(Command.create(sale_line._prepare_invoice_line(quantity=quantity)))
+        if shipping:
+            commands.append(Command.create(self._shipping_refund_line(backend, order, shipping)))
+        credit_note.write({"invoice_line_ids": commands})
+        return credit_note
+
+    @api.model
+    def _shipping_refund_line(self, backend, order, amount):
+        """Credit note line values of a shipping refund, on the backend's shipping
+        product with the taxes of the order's delivery line. ``amount`` is paid
+        back tax included, like a line's refund_amount."""
+        delivery = order.order_line.filtered("is_delivery")[:1]
+        product = backend.shipping_product_id or delivery.product_id
+        excluded = delivery.tax_ids.filtered(lambda tax: not tax.price_include)
+        price_unit = amount
+        if excluded:
+            price_unit = excluded._get_tax_details(
+                amount,
+                1.0,
+                rounding_method="round_globally",
+                product=product,
+                special_mode="total_included",
+            )["total_excluded"]
+        if delivery:
+            values = delivery._prepare_invoice_line(quantity=1, price_unit=price_unit, discount=0.0)
+        else:
+            values = {"quantity": 1, "price_unit": price_unit}
+        if product:
+            values.update(product_id=product.id, name=product.display_name)
+        else:
+            values["name"] = self.env._("Shipping refund")
+        return values
+
+    @api.model
+    def _check_refund_total(self, backend, order, doc, credit_note):
+        """The channel's refund and the credit note must agree (to the cent);
+        on a mismatch the draft goes and the refund becomes an exception."""
+        currency = credit_note.currency_id
+        total = credit_note.amount_total
+        if doc["currency"] == currency.name and abs(total - doc["total_refund"]) <= 0.01:
+            return
+        credit_note.unlink()
+        raise PipelineError(
+            "business_rule",
+            f"Refund {doc['external_id']} of order {order.name}: {backend.name} refunded "
+            f"{doc['total_refund']:.2f} {doc['currency']}, Odoo's credit note totals "
+            f"{total:.2f} {currency.name}",
+            # Money that does not add up: routed to Finance like payments.
+            business_object="payment",
+            severity="high",
+            record=order,
+            impact_amount=abs(doc["total_refund"] - total),
+        )
+
+    @api.model
+    def _pay_refund(self, credit_note, amount):
+        """The money paid back, as a payment on the credit note (a part of it
+        when the channel's refund transactions cover less)."""
+        wizard = self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=credit_note.ids
+        )
+        values = {}
+        if credit_note.currency_id.compare_amounts(amount, credit_note.amount_residual) < 0:
+            values["amount"] = amount
+        return wizard.create(values)._create_payments()
+
+    @api.model
+    def _create_returns(self, give_back):
+        """One return per shipped delivery, through Odoo's return wizard, left
+        ready for the warehouse to receive and validate."""
+        returns = self.env["stock.picking"]
+        for picking in self.env["stock.move"].union(*give_back).picking_id:
+            wizard = (
+                self.env["stock.return.picking"]
+                .sudo()
+                .with_context(
+                    active_id=picking.id, active_ids=picking.ids, active_model="stock.picking"
+                )
+                .create({"picking_id": picking.id})
+            )
+            for return_line in wizard.product_return_moves:
+                return_line.quantity = give_back.get(return_line.move_id, 0.0)
+            returns |= wizard._create_return()
+        return returns
