@@ -10,6 +10,7 @@
     "data": [
         "security/ir.model.access.csv",
         "data/queue_job_data.xml",
+        "data/contract_data.xml",
         "data/ir_cron_data.xml",
         "views/integration_backend_views.xml",
         "views/shopify_location_views.xml",

@@ -6,6 +6,8 @@ its nodes into the webhook format first (``order_from_graphql``), so both
 enter the same inbox, meet the same contract and share one mapper.
 """
 
+from decimal import Decimal
+
 from .graphql_client import legacy_id
 
 FINANCIAL_STATUSES = {
@@ -28,7 +30,9 @@ def _amount(value):
 
 
 def _money(money_set):
-    return (money_set or {}).get("shopMoney", {}).get("amount") or "0.00"
+    """GraphQL MoneyV2 amount ("24.0") as REST writes it ("24.00")."""
+    amount = (money_set or {}).get("shopMoney", {}).get("amount") or "0"
+    return f"{Decimal(str(amount)):.2f}"
 
 
 def address(rest_address):
@@ -163,9 +167,12 @@ def refund_document(refund, order_currency):
         line = item.get("line_item") or {}
         lines.append(
             {
-                "sku": line.get("sku") or "",
+                # A line without SKU cannot match; name it by its line id.
+                "sku": line.get("sku") or f"line-{item.get('line_item_id')}",
                 "quantity": item["quantity"],
-                "restock": item.get("restock_type") == "return",
+                # "cancel": unshipped units taken off the order; "return": shipped
+                # units coming back. Both change what Odoo ships or stocks.
+                "restock": item.get("restock_type") in ("return", "cancel"),
                 "refund_amount": round(
                     _amount(item.get("subtotal")) + _amount(item.get("total_tax")), 2
                 ),
@@ -222,7 +229,11 @@ def _rest_address(node):
 
 def _rest_tax_lines(nodes):
     return [
-        {"title": t.get("title"), "rate": t.get("rate") or 0.0, "price": _money(t.get("priceSet"))}
+        {
+            "title": t.get("title") or "",
+            "rate": t.get("rate") or 0.0,
+            "price": _money(t.get("priceSet")),
+        }
         for t in nodes or []
     ]
 
@@ -251,11 +262,13 @@ def order_from_graphql(node):
         "total_discounts": _money(node.get("totalDiscountsSet")),
         "note": node.get("note"),
         "tags": ", ".join(node.get("tags") or []),
+        # GraphQL lists the codes only; their amounts are in the line allocations.
         "discount_codes": [
-            {"code": code, "amount": "0.00", "type": ""} for code in node.get("discountCodes") or []
+            {"code": code, "amount": "0.00"} for code in node.get("discountCodes") or []
         ],
         "customer": {
             "id": int(customer["legacyResourceId"]),
+            "admin_graphql_api_id": customer["id"],
             "email": customer.get("email"),
             "first_name": customer.get("firstName"),
             "last_name": customer.get("lastName"),
@@ -268,6 +281,7 @@ def order_from_graphql(node):
         "line_items": [
             {
                 "id": int(legacy_id(line["id"])),
+                "admin_graphql_api_id": line["id"],
                 "variant_id": int(line["variant"]["legacyResourceId"])
                 if line.get("variant")
                 else None,
@@ -287,7 +301,7 @@ def order_from_graphql(node):
         "shipping_lines": [
             {
                 "code": shipping.get("code"),
-                "title": shipping.get("title"),
+                "title": shipping.get("title") or "",
                 "price": _money(shipping.get("originalPriceSet")),
                 "tax_lines": _rest_tax_lines(shipping.get("taxLines")),
             }

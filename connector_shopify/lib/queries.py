@@ -94,7 +94,7 @@ fragment OrderFields on Order {{
   customer {{ id legacyResourceId email firstName lastName phone }}
   billingAddress {{ firstName lastName company address1 address2 city zip provinceCode countryCodeV2 phone }}
   shippingAddress {{ firstName lastName company address1 address2 city zip provinceCode countryCodeV2 phone }}
-  lineItems(first: 100) {{
+  lineItems(first: 50) {{
     nodes {{
       id sku name quantity requiresShipping
       variant {{ id legacyResourceId }}
@@ -103,7 +103,7 @@ fragment OrderFields on Order {{
       taxLines {{ title rate priceSet {{ {MONEY} }} }}
     }}
   }}
-  shippingLines(first: 10) {{
+  shippingLines(first: 5) {{
     nodes {{
       code title
       originalPriceSet {{ {MONEY} }}
@@ -129,11 +129,11 @@ FULFILLMENT_ORDERS = """
 query FulfillmentOrders($id: ID!) {
   order(id: $id) {
     id
-    fulfillmentOrders(first: 20) {
+    fulfillmentOrders(first: 5) {
       nodes {
         id status
         assignedLocation { location { id } }
-        lineItems(first: 100) { nodes { id sku remainingQuantity } }
+        lineItems(first: 50) { nodes { id sku remainingQuantity } }
       }
     }
   }
@@ -270,3 +270,41 @@ TOPIC_FIELDS = {
     "REFUNDS_CREATE": REFUND_WEBHOOK_FIELDS,
     "APP_UNINSTALLED": SHOP_WEBHOOK_FIELDS,
 }
+
+
+def include_fields(schema):
+    """Every property path of a closed contract schema, nested ones joined by a
+    period: the ``includeFields`` of a webhook subscription, so Shopify sends
+    exactly what the contract lists
+    (https://shopify.dev/docs/apps/build/webhooks/customize/modify-payloads)."""
+    definitions = schema.get("$defs") or {}
+
+    def resolve(node):
+        while isinstance(node, dict) and "$ref" in node:
+            node = definitions[node["$ref"].rsplit("/", 1)[-1]]
+        return node
+
+    def object_of(node):
+        node = resolve(node)
+        if not isinstance(node, dict):
+            return None
+        if node.get("type") == "array" or "items" in node:
+            return object_of(node.get("items"))
+        for branch in node.get("anyOf") or node.get("oneOf") or []:
+            found = object_of(branch)
+            if found:
+                return found
+        return node if node.get("properties") else None
+
+    paths = []
+
+    def walk(node, prefix):
+        for name, child in node["properties"].items():
+            nested = object_of(child)
+            if nested:
+                walk(nested, f"{prefix}{name}.")
+            else:
+                paths.append(f"{prefix}{name}")
+
+    walk(schema, "")
+    return paths

@@ -8,6 +8,7 @@ from odoo import api, fields, models
 from odoo.addons.connector_base.lib import retry, signatures
 from odoo.addons.connector_base.lib.http_client import HttpClient
 from odoo.addons.connector_base.models.integration_event import PipelineError
+from odoo.exceptions import UserError
 
 from ..lib import mapping, queries, stock_sync
 from ..lib.graphql_client import API_VERSIONS, DEFAULT_VERSION, ShopifyGraphQL, ShopifyUserError
@@ -104,7 +105,7 @@ class IntegrationBackend(models.Model):
     def _webhook_verify(self, headers, body):
         if self.channel_type != "shopify":
             return super()._webhook_verify(headers, body)
-        secret = self._get_secret("client_secret")
+        secret = self._shopify_secret("client_secret")
         return bool(secret) and signatures.verify_base64(
             secret, body, headers.get("X-Shopify-Hmac-Sha256")
         )
@@ -246,13 +247,20 @@ class IntegrationBackend(models.Model):
         (renewed a minute before it expires)."""
         self.ensure_one()
         backend = self.sudo()
-        token = backend._get_secret("access_token")
+        token = backend._shopify_secret("access_token")
         if backend.shopify_auth == "legacy_token":
             return token or ""
         expires = backend.shopify_token_expires_at
         if token and expires and expires > fields.Datetime.now() + timedelta(minutes=1):
             return token
         return backend._shopify_issue_token()
+
+    def _shopify_secret(self, key):
+        """A secret of this backend, or None when it was never stored."""
+        try:
+            return self._get_secret(key)
+        except UserError:
+            return None
 
     def _shopify_issue_token(self):
         """Client-credentials grant of Dev Dashboard apps (one call, token ~24 h)."""
@@ -441,7 +449,7 @@ class IntegrationBackend(models.Model):
                 description=f"{backend.name}: catch up orders",
             )._shopify_catch_up_orders()
 
-    def _shopify_catch_up_orders(self, page_size=50):
+    def _shopify_catch_up_orders(self, page_size=5):
         """Page the orders updated since the last success (minus an overlap) into
         the inbox, so an order whose webhook never came is still imported."""
         self.ensure_one()
@@ -657,7 +665,7 @@ class IntegrationBackend(models.Model):
               FROM integration_backend k
              WHERE b.backend_id = k.id AND k.channel_type = 'shopify' AND k.state = 'active'
                AND b.res_model = 'product.product' AND b.res_id = ANY(%s)
-            RETURNING DISTINCT b.backend_id
+            RETURNING b.backend_id
             """,
             [list(products.ids)],
         )
@@ -821,8 +829,23 @@ class IntegrationBackend(models.Model):
 
     # ------------------------------------------------------------ webhooks
     def _shopify_wanted_webhooks(self):
-        """{topic enum: includeFields} the connector needs, all to this backend's URL."""
-        return {topic: queries.TOPIC_FIELDS[topic] for topic in queries.WEBHOOK_TOPICS}
+        """{topic enum: includeFields} the connector needs, all to this backend's URL.
+
+        The fields are the property paths of the topic's active contract: a new
+        contract version changes the subscription at the next webhook check.
+        """
+        Contract = self.env["integration.contract"]
+        wanted = {}
+        for topic, rest_topic in queries.WEBHOOK_TOPICS.items():
+            version = self.env["integration.contract.version"].browse(
+                Contract._active_version_id(TOPIC_CONTRACTS[rest_topic])
+            )
+            wanted[topic] = (
+                queries.include_fields(version._schema())
+                if version
+                else queries.TOPIC_FIELDS[topic]
+            )
+        return wanted
 
     def action_shopify_check_webhooks(self):
         self.ensure_one()
