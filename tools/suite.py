@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -428,10 +429,16 @@ def cmd_run(args):
             )
         else:
             create_database(odoo_path, config, db_name, SUITE_ADDONS, RUN / "install-run.log")
+        sandbox = start_shopify_sandbox(port)
+        connect_shopify_demo(odoo_path, config, db_name, port)
         say(
             f"Odoo {version} at http://localhost:{port}/odoo/action-integration_governance.action_integration_overview"
         )
-        say("demo login: admin / admin   (Ctrl-C stops Odoo and PostgreSQL)")
+        say("demo login: admin / admin   (Ctrl-C stops Odoo, the sandbox and PostgreSQL)")
+        say(
+            f"Shopify sandbox at {SHOPIFY_SANDBOX_URL}: a demo order every "
+            f"{SHOPIFY_TRICKLE}s (control API: {SHOPIFY_SANDBOX_URL}/_sandbox/shops)"
+        )
         proc = subprocess.Popen(
             odoo_cmd(odoo_path, config, "-d", db_name), env=python_env(odoo_path)
         )
@@ -443,7 +450,69 @@ def cmd_run(args):
                 proc.wait(timeout=30)
             if proc.poll() is None:
                 proc.kill()
+        finally:
+            sandbox.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                sandbox.wait(timeout=10)
     return 0
+
+
+SHOPIFY_SANDBOX_PORT = int(os.environ.get("SHOPIFY_SANDBOX_PORT", "8899"))
+SHOPIFY_SANDBOX_URL = f"http://127.0.0.1:{SHOPIFY_SANDBOX_PORT}"
+SHOPIFY_TRICKLE = os.environ.get("SHOPIFY_TRICKLE_SECONDS", "30")
+
+
+def start_shopify_sandbox(odoo_port):
+    """The Shopify sandbox with its demo store and a trickle of orders."""
+    log = open(RUN / "shopify-sandbox.log", "w")  # noqa: SIM115 (lives with the process)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sandbox",
+            "--port",
+            str(SHOPIFY_SANDBOX_PORT),
+            "--demo",
+            "--trickle",
+            SHOPIFY_TRICKLE,
+        ],
+        cwd=ROOT / "connector_shopify",
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            die(f"the Shopify sandbox stopped: see {RUN / 'shopify-sandbox.log'}", 1)
+        try:
+            urllib.request.urlopen(f"{SHOPIFY_SANDBOX_URL}/_sandbox/shops", timeout=2).read()
+            return proc
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    die("the Shopify sandbox did not answer within 60s", 1)
+
+
+def connect_shopify_demo(odoo_path, config, db_name, odoo_port):
+    """Point the demo database's Shopify backend at the sandbox's demo store."""
+    env = dict(
+        python_env(odoo_path),
+        SHOPIFY_SANDBOX_URL=SHOPIFY_SANDBOX_URL,
+        SUITE_ODOO_URL=f"http://localhost:{odoo_port}",
+    )
+    proc = subprocess.run(
+        odoo_cmd(odoo_path, config, "shell", "-d", db_name, "--no-http", "--log-level=warn"),
+        input=(ROOT / "tools" / "shopify_demo.py").read_text(),
+        text=True,
+        env=env,
+        capture_output=True,
+    )
+    for line in proc.stdout.splitlines():
+        if line.startswith("[demo]"):
+            say(line[len("[demo] ") :])
+    if proc.returncode != 0 or "Traceback" in proc.stderr:
+        print(proc.stderr[-4000:], file=sys.stderr)
+        die("connecting the demo database to the Shopify sandbox failed", 1)
 
 
 def _junit_counts(path):

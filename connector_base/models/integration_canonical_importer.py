@@ -41,7 +41,12 @@ class IntegrationCanonicalImporter(models.AbstractModel):
             external_ref=doc["external_id"],
         )
         if partner:
-            changed = {k: v for k, v in values.items() if partner[k] != v}
+            changed = {
+                k: v
+                for k, v in values.items()
+                # Many2one values are ids: compare them with the record's id.
+                if (partner[k].id if isinstance(partner[k], models.BaseModel) else partner[k]) != v
+            }
             if changed:
                 partner.write(changed)
         else:

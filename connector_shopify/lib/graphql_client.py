@@ -71,7 +71,8 @@ class ShopifyGraphQL:
         response = self.http.request(
             "POST",
             graphql_path(self.version),
-            json={"query": document, "variables": variables or {}, "operationName": operation},
+            json={"query": document, "variables": variables or {}}
+            | ({"operationName": operation} if operation else {}),
             endpoint=f"graphql:{operation}",
             trace_id=trace_id,
         )

@@ -1371,6 +1371,14 @@ class GraphQLEndpoint:
                 )
             bucket.give_back(max(requested - actual, 0))
             call["actual"] = actual
+            # What was asked and refused, for tests and the control API's call log.
+            call["variables"] = variables
+            call["user_errors"] = [
+                error
+                for payload in (result.data or {}).values()
+                if isinstance(payload, dict)
+                for error in payload.get("userErrors") or []
+            ]
             response = {}
             if result.errors:
                 response["errors"] = [_format_execution_error(e) for e in result.errors]

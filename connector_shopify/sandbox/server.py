@@ -121,7 +121,10 @@ class ShopifySandbox:
         return self.store.list_orders(domain)
 
     def fulfillment_orders(self, domain, order_id):
-        return self.store.list_fulfillment_orders(domain, order_id)
+        # JSON-safe copies (the store keeps datetimes).
+        return json.loads(
+            json.dumps(self.store.list_fulfillment_orders(domain, order_id), default=str)
+        )
 
     def fulfillments(self, domain):
         return self.store.list_fulfillments(domain)

@@ -94,11 +94,7 @@ class Dispatcher:
         for subscription in subscriptions:
             content = payload
             if subscription["include_fields"]:
-                content = {
-                    key: value
-                    for key, value in payload.items()
-                    if key in subscription["include_fields"]
-                }
+                content = pick_fields(payload, subscription["include_fields"])
             body = json.dumps(content, separators=(",", ":")).encode()
             for _ in range(copies):
                 deliveries.append(
@@ -236,3 +232,26 @@ class Dispatcher:
             with self._wake:
                 self._push(delivery, retry_in)
                 self._wake.notify_all()
+
+
+def pick_fields(payload, include_fields):
+    """The payload restricted to ``include_fields``; ``a.b`` keeps field ``b`` of
+    the object (or of each object of the list) under ``a``, as Shopify's
+    payload modification does
+    (https://shopify.dev/docs/apps/build/webhooks/customize/modify-payloads)."""
+    tree = {}
+    for path in include_fields:
+        node = tree
+        for part in path.split("."):
+            node = node.setdefault(part, {})
+    return _pick(payload, tree)
+
+
+def _pick(value, tree):
+    if not tree:
+        return value
+    if isinstance(value, list):
+        return [_pick(item, tree) for item in value]
+    if not isinstance(value, dict):
+        return value
+    return {key: _pick(value[key], sub) for key, sub in tree.items() if key in value}

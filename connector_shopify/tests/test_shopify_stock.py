@@ -1,0 +1,125 @@
+from odoo.tests import tagged
+
+from .common import DOMAIN, SKUS, ShopifyCase
+
+
+@tagged("post_install", "-at_install")
+class TestShopifyStock(ShopifyCase):
+    def setUp(self):
+        super().setUp()
+        self.connect()
+
+    def set_odoo_stock(self, sku, quantity):
+        self.env["stock.quant"].with_context(inventory_mode=True).create(
+            {
+                "product_id": self.products[sku].id,
+                "location_id": self.warehouse.lot_stock_id.id,
+                "inventory_quantity": quantity,
+            }
+        ).action_apply_inventory()
+
+    def shopify_levels(self):
+        levels = self.control("GET", f"/_sandbox/shops/{DOMAIN}/inventory")
+        return {sku: sum(by_location.values()) for sku, by_location in levels.items()}
+
+    def inventory_calls(self):
+        return [
+            call
+            for call in self.control("GET", f"/_sandbox/shops/{DOMAIN}/calls")
+            if call.get("operation") == "InventorySet"
+        ]
+
+    def test_stock_changes_coalesce_into_one_compare_and_set_call(self):
+        before = len(self.inventory_calls())
+        self.set_odoo_stock("SHOP-TEE-M", 7)
+        self.set_odoo_stock("SHOP-MUG", 3)
+        jobs = self.env["queue.job"].search(
+            [("method_name", "=", "_shopify_export_stock"), ("id", ">=", self.first_job_id)]
+        )
+        self.assertEqual(len(jobs), 1, "a burst of changes makes one export job")
+        self.run_jobs(include_future=True)
+        levels = self.shopify_levels()
+        self.assertEqual((levels["SHOP-TEE-M"], levels["SHOP-MUG"]), (7, 3))
+        calls = self.inventory_calls()[before:]
+        self.assertEqual(len(calls), 1)
+        quantities = calls[0]["variables"]["input"]["quantities"]
+        self.assertTrue(all("changeFromQuantity" in q for q in quantities))
+        self.assertTrue(calls[0]["variables"].get("key"))
+
+    def test_refused_compare_rereads_and_never_overwrites_a_shopify_sale(self):
+        self.set_odoo_stock("SHOP-CAP", 10)
+        self.run_jobs(include_future=True)
+        self.assertEqual(self.shopify_levels()["SHOP-CAP"], 10)
+        # Shopify sells 2 (its quantity moves to 8) before Odoo knows of it;
+        # meanwhile Odoo receives 5 more.
+        self.control(
+            "POST",
+            f"/_sandbox/shops/{DOMAIN}/inventory",
+            {"sku": "SHOP-CAP", "location": "Main", "available": 8},
+        )
+        self.set_odoo_stock("SHOP-CAP", 15)
+        self.run_jobs(include_future=True)
+        calls = self.inventory_calls()
+        stale = [c for c in calls if "CHANGE_FROM_QUANTITY_STALE" in str(c.get("user_errors"))]
+        self.assertTrue(stale, "the first set was refused by the compare")
+        last = calls[-1]["variables"]["input"]["quantities"][0]
+        self.assertEqual(last["changeFromQuantity"], 8, "re-read Shopify's quantity")
+        self.assertEqual(self.shopify_levels()["SHOP-CAP"], 15)
+
+    def test_pending_inbox_orders_are_held_back(self):
+        self.set_odoo_stock("SHOP-MUG", 10)
+        self.run_jobs(include_future=True)
+        shopify_order = self.create_order(lines=[{"sku": "SHOP-MUG", "quantity": 4}])
+        self.wait_deliveries(1)
+        # The order is in the inbox, not yet in Odoo: Odoo must not put the
+        # 4 units back on sale.
+        self.assertEqual(self.shopify_levels()["SHOP-MUG"], 6)
+        self.backend._shopify_export_stock(full=True)
+        self.assertEqual(self.shopify_levels()["SHOP-MUG"], 6)
+        self.run_jobs(include_future=True)
+        self.assertEqual(self.order_of(shopify_order).state, "sale")
+        self.assertEqual(self.shopify_levels()["SHOP-MUG"], 6)
+
+    def test_no_call_is_sent_into_an_empty_bucket(self):
+        location = self.backend.shopify_location_ids.shopify_id
+        self.control(
+            "POST",
+            f"/_sandbox/shops/{DOMAIN}/bucket",
+            {"maximum": 1000, "restore_rate": 500, "available": 1000},
+        )
+        # One read teaches the backend the bucket and what this query asks for.
+        self.backend._shopify_read_levels(location)
+        self.assertEqual(self.backend.rate_capacity, 1000)
+        self.assertEqual(self.backend.rate_per_second, 500)
+        # Other workers emptied the bucket, and their answers said so.
+        self.control("POST", f"/_sandbox/shops/{DOMAIN}/bucket", {"available": 0})
+        self.env["integration.throttle"]._observe(self.backend, 1000, 1000)
+        levels = self.backend._shopify_read_levels(location)
+        self.assertEqual(len(levels), len(SKUS))
+        last = self.control("GET", f"/_sandbox/shops/{DOMAIN}/calls")[-1]
+        self.assertEqual(last["operation"], "InventoryLevels")
+        self.assertFalse(last["throttled"], "the call waited for the bucket to refill")
+        self.assertGreaterEqual(last["available_before"], last["requested"])
+
+    def test_throttled_call_succeeds_later(self):
+        self.control("POST", f"/_sandbox/shops/{DOMAIN}/faults", {"throttle_next": 1})
+        shop = self.backend._shopify_call("query Shop { shop { name } }", operation="Shop")
+        self.assertEqual(shop["shop"]["name"], "Odoo test store")
+        calls = self.control("GET", f"/_sandbox/shops/{DOMAIN}/calls")
+        self.assertTrue(calls[-2]["throttled"])
+        self.assertFalse(calls[-1]["throttled"])
+
+    def test_reconciliation_heals_every_mismatch(self):
+        self.set_odoo_stock("SHOP-TEE-M", 5)
+        self.run_jobs(include_future=True)
+        self.control(
+            "POST",
+            f"/_sandbox/shops/{DOMAIN}/inventory",
+            {"sku": "SHOP-TEE-M", "location": "Main", "available": 50},
+        )
+        run = self.backend._shopify_reconcile_stock()
+        self.assertEqual(run.compared_count, len(SKUS))
+        self.assertEqual(run.mismatched_count, 1)
+        self.assertEqual(run.healed_count, 1)
+        self.assertEqual(run.line_ids.key, "SHOP-TEE-M@Main")
+        self.assertEqual(self.shopify_levels()["SHOP-TEE-M"], 5)
