@@ -1,3 +1,4 @@
+import functools
 import logging
 import secrets
 import time
@@ -8,6 +9,8 @@ from odoo import api, fields, models
 from odoo.addons.connector_base.lib import retry, signatures
 from odoo.addons.connector_base.lib.http_client import HttpClient
 from odoo.addons.connector_base.models.integration_event import PipelineError
+from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.queue_job.job import Job
 from odoo.exceptions import UserError
 
 from ..lib import mapping, queries, stock_sync
@@ -27,6 +30,24 @@ TOPIC_CONTRACTS = {
 DEFAULT_COST = {"mutation": 10.0, "query": 100.0}
 # Requested cost last seen per (backend, operation): the next call waits for that.
 _COST_MEMORY = {}
+
+
+def retry_when_transient(method):
+    """Jobs: a transient failure (5xx, timeout, open circuit) postpones the job
+    with the backend's backoff instead of failing it; others fail it."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except retry.TransientError as error:
+            if not self.env.context.get("job_uuid"):
+                raise
+            job = Job.load(self.env, self.env.context["job_uuid"])
+            delay = self._retry_delay((job.retry if job else 0) + 1, error.retry_after)
+            raise RetryableJobError(str(error), seconds=max(int(delay), 1)) from error
+
+    return wrapper
 
 
 def to_utc_naive(value):
@@ -449,6 +470,7 @@ class IntegrationBackend(models.Model):
                 description=f"{backend.name}: catch up orders",
             )._shopify_catch_up_orders()
 
+    @retry_when_transient
     def _shopify_catch_up_orders(self, page_size=5):
         """Page the orders updated since the last success (minus an overlap) into
         the inbox, so an order whose webhook never came is still imported."""
@@ -552,6 +574,7 @@ class IntegrationBackend(models.Model):
                     levels[node["id"]] = stock_sync.available_of(node.get("inventoryLevel"))
         return levels
 
+    @retry_when_transient
     def _shopify_export_stock(self, product_ids=None, full=False):
         """Bring Shopify's available quantities to Odoo's (the changed variants,
         or all of them); compare-and-set, idempotent, 250 per call."""
@@ -683,6 +706,7 @@ class IntegrationBackend(models.Model):
                 description=f"{backend.name}: stock reconciliation",
             )._shopify_reconcile_stock()
 
+    @retry_when_transient
     def _shopify_reconcile_stock(self):
         """Compare every bound variant's Shopify quantity with Odoo's; heal each
         mismatch (Odoo owns stock) or raise it when Shopify refuses the heal."""
@@ -722,6 +746,7 @@ class IntegrationBackend(models.Model):
             )._shopify_import_catalog()
         return True
 
+    @retry_when_transient
     def _shopify_import_catalog(self):
         """Bind Shopify variants to Odoo products by SKU (default code)."""
         self.ensure_one()
@@ -955,6 +980,7 @@ class IntegrationBackend(models.Model):
         )
 
     # --------------------------------------------------------- fulfillment
+    @retry_when_transient
     def _shopify_export_fulfillment(self, picking):
         """A validated delivery -> a fulfillment on the order's fulfillment
         orders (partial deliveries fulfil partially), with its tracking."""

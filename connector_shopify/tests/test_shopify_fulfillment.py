@@ -114,3 +114,14 @@ class TestShopifyFulfillment(ShopifyCase):
         )
         self.assertEqual(len(exception), 1)
         self.assertEqual(exception.team_id, self.env.ref("integration_governance.team_fulfilment"))
+
+    def test_shopify_outage_postpones_the_fulfillment_job(self):
+        shopify_order, order = self.import_order()
+        self.control("POST", f"/_sandbox/shops/{DOMAIN}/faults", {"fail_next": 1, "status": 503})
+        self.validate(order.picking_ids, {"SHOP-TEE-M": 2, "SHOP-MUG": 1}, "TRACK-5")
+        jobs = self.run_jobs()
+        fulfil = [job for job in jobs if job.method_name == "_shopify_export_fulfillment"]
+        self.assertEqual(fulfil[0].state, "pending", "postponed, not failed")
+        self.assertFalse(self.fulfillments(shopify_order))
+        self.run_jobs(include_future=True)
+        self.assertEqual(len(self.fulfillments(shopify_order)), 1)
