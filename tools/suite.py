@@ -291,7 +291,9 @@ def write_config(odoo_path, cluster, name, db_name, workers=0, extra=None):
         lines.append(f"integration_vault_keys = {vault_keys()}")
     lines += list(extra or [])
     # Tests run jobs themselves: no job runner thread in the test process.
-    channels = "root:0" if name == "test" else "root:2"
+    # Benchmarks: two jobs at once, under root.integration too (its backends'
+    # channels root.integration.<code> fall back to it).
+    channels = {"test": "root:0", "bench": "root:2,root.integration:2"}.get(name, "root:2")
     lines += ["", "[queue_job]", f"channels = {channels}"]
     path = RUN / f"odoo-{name}.conf"
     path.write_text("\n".join(lines) + "\n")
@@ -501,7 +503,17 @@ def connect_shopify_demo(odoo_path, config, db_name, odoo_port):
         SUITE_ODOO_URL=f"http://localhost:{odoo_port}",
     )
     proc = subprocess.run(
-        odoo_cmd(odoo_path, config, "shell", "-d", db_name, "--no-http", "--log-level=warn"),
+        [
+            sys.executable,
+            str(odoo_path / "odoo-bin"),
+            "shell",
+            "-c",
+            str(config),
+            "-d",
+            db_name,
+            "--no-http",
+            "--log-level=warn",
+        ],
         input=(ROOT / "tools" / "shopify_demo.py").read_text(),
         text=True,
         env=env,
@@ -602,6 +614,9 @@ def cmd_bench(args):
     db_name = f"suite_bench_{int(time.time())}"
     seconds = int(os.environ.get("BENCH_SECONDS", "60"))
     orders = int(os.environ.get("BENCH_ORDERS", "100"))
+    shopify_orders = int(os.environ.get("BENCH_SHOPIFY_ORDERS", "200"))
+    variants = int(os.environ.get("BENCH_SHOPIFY_VARIANTS", "5000"))
+    restore_rate = float(os.environ.get("BENCH_SHOPIFY_RESTORE_RATE", "100"))
     with database_server() as cluster:
         config = write_config(odoo_path, cluster, "bench", db_name)
         create_database(
@@ -615,12 +630,32 @@ def cmd_bench(args):
             intake = _run_json(
                 env, "bench_intake.py", odoo_path / "odoo-bin", config, db_name, seconds
             )
+            say(f"(d) {shopify_orders} Shopify orders, webhook to confirmed sale order")
+            shopify_orders = _run_json(
+                env,
+                "bench_shopify.py",
+                "orders",
+                odoo_path / "odoo-bin",
+                config,
+                db_name,
+                shopify_orders,
+            )
+            say(f"(e) full stock sync of {variants} Shopify variants, restore {restore_rate:g}/s")
+            shopify_stock = _run_json(
+                env, "bench_shopify.py", "stock", config, db_name, variants, restore_rate
+            )
         finally:
             drop_database(odoo_path, config, db_name)
     print_bench(version, pipeline, intake, seconds)
-    (RUN / "bench-results.json").write_text(
-        json.dumps({"odoo": version, "pipeline": pipeline, "intake": intake}, indent=2) + "\n"
-    )
+    print_shopify_bench(shopify_orders, shopify_stock)
+    results = {
+        "odoo": version,
+        "pipeline": pipeline,
+        "intake": intake,
+        "shopify_orders": shopify_orders,
+        "shopify_stock": shopify_stock,
+    }
+    (RUN / "bench-results.json").write_text(json.dumps(results, indent=2) + "\n")
     return 0
 
 
@@ -685,17 +720,68 @@ def print_bench(version, pipeline, intake, seconds):
             f"{after / before:.2f}x" if before else "-",
         ),
     ]
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
     print(f"\nOdoo {version}, 2 HTTP workers, wrk -t2 -c50 -d{seconds}s")
-    for index, row in enumerate(rows):
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
-        if index == 0:
-            print("  ".join("-" * width for width in widths))
+    _table(rows)
     rate = (drain["backlog"] - drain["remaining"]) / drain["seconds"] if drain["seconds"] else 0
     print(
         f"drain: {drain['backlog'] - drain['remaining']} of {drain['backlog']} queued events "
         f"processed into orders in {drain['seconds']:.0f}s ({rate:.1f} events/s, "
         f"{drain['failed']} failed, {drain['remaining']} left)"
+    )
+
+
+def _table(rows):
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for index, row in enumerate(rows):
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+        if index == 0:
+            print("  ".join("-" * width for width in widths))
+
+
+def print_shopify_bench(orders, stock):
+    server, orm, hooks = orders["server"], orders["orm"], orders["webhooks"]
+    print(
+        f"\nShopify sandbox: {orders['orders']} orders through 2 HTTP workers + queue_job "
+        f"runner (root.integration:2); stock sync of {stock['variants']} variants in-process"
+    )
+    _table(
+        [
+            ("figure", "measured", "baseline (same run)", "ratio"),
+            (
+                "orders webhook -> confirmed SO",
+                f"{server['orders_per_s']:.1f} orders/s "
+                f"({server['confirmed']} in {server['seconds']:.1f}s)",
+                f"ORM create+confirm {orm['orders_per_s']:.1f} orders/s "
+                f"({orm['orders']} in {orm['seconds']:.1f}s)",
+                f"{orders['ratio']:.2f}x",
+            ),
+            (
+                "webhook deliveries",
+                f"{hooks['deliveries']} for {hooks['events']} orders",
+                f"{hooks['retried_events']} needed a retry",
+                f"{hooks['failed_attempts']} failed attempts",
+            ),
+            (
+                "stock sync points/s (raw)",
+                f"{stock['points_per_s']:.0f} pts/s "
+                f"({stock['points']:.0f} pts in {stock['seconds']:.1f}s)",
+                f"restore rate {stock['restore_rate']:g} pts/s",
+                f"{stock['points_per_s'] / stock['restore_rate']:.2f}x",
+            ),
+            (
+                "stock sync beyond initial bucket",
+                f"{stock['beyond_initial_per_s']:.1f} pts/s "
+                f"(({stock['points']:.0f} - {stock['initial']}) / {stock['seconds']:.1f}s)",
+                f"restore rate {stock['restore_rate']:g} pts/s",
+                f"{stock['percent_of_restore']:.1f} %",
+            ),
+        ]
+    )
+    print(
+        f"stock sync: {stock['calls']} calls ({stock['throttled']} throttled), "
+        f"{stock['levels_matching']} of {stock['variants']} levels right on Shopify, "
+        f"mean unused bucket at admission {stock['slack_points_mean']:.1f} pts; "
+        f"{stock['outcome']}"
     )
 
 

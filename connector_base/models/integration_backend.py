@@ -291,7 +291,12 @@ class IntegrationBackend(models.Model):
         )
 
     def _mark_flow_success(self, flow):
-        """Note the flow's last success, at most once a minute (hot path)."""
+        """Note the flow's last success, at most once a minute (hot path).
+
+        In its own short transaction that skips rows another job holds: two
+        jobs finishing at once must not fail on a serialization conflict over
+        a timestamp.
+        """
         now = fields.Datetime.now()
         flows = self.flow_ids.filtered(
             lambda f: (
@@ -299,9 +304,22 @@ class IntegrationBackend(models.Model):
                 and (not f.last_success_at or (now - f.last_success_at).total_seconds() >= 60)
             )
         )
-        if flows:
-            flows.sudo().last_success_at = now
-            self.system_id.sudo().last_success_at = now
+        if not flows:
+            return
+        with self.env.registry.cursor() as cr:
+            cr.execute(
+                "UPDATE integration_backend_flow SET last_success_at = %s WHERE id IN "
+                "(SELECT id FROM integration_backend_flow WHERE id = ANY(%s) "
+                "FOR UPDATE SKIP LOCKED)",
+                [now, flows.ids],
+            )
+            cr.execute(
+                "UPDATE integration_system SET last_success_at = %s WHERE id IN "
+                "(SELECT id FROM integration_system WHERE id = %s FOR UPDATE SKIP LOCKED)",
+                [now, self.system_id.id],
+            )
+        flows.invalidate_recordset(["last_success_at"])
+        self.system_id.invalidate_recordset(["last_success_at"])
 
     def _coalesce(self, method, *, flow, delay=10):
         """Enqueue ``method`` of this backend once for a burst of changes.

@@ -50,19 +50,22 @@ class IntegrationCircuit(models.Model):
             INSERT INTO integration_circuit
                 (backend_id, endpoint, state, failures, opened_at,
                  create_uid, write_uid, create_date, write_date)
-            VALUES (%s, %s, %s, %s, %s, %s, %s, now() at time zone 'UTC', now() at time zone 'UTC')
+            -- Nothing is stored for a backend other transactions cannot see yet.
+            SELECT b.id, %s, %s, %s, %s, %s, %s,
+                   now() at time zone 'UTC', now() at time zone 'UTC'
+              FROM integration_backend b WHERE b.id = %s
             ON CONFLICT (backend_id, endpoint) DO UPDATE SET
                 state = EXCLUDED.state, failures = EXCLUDED.failures,
                 opened_at = EXCLUDED.opened_at, write_date = EXCLUDED.write_date
             """,
             [
-                backend.id,
                 endpoint,
                 circuit.state,
                 circuit.failures,
                 circuit.opened_at,
                 SUPERUSER_ID,
                 SUPERUSER_ID,
+                backend.id,
             ],
         )
 

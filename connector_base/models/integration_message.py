@@ -53,6 +53,11 @@ class IntegrationMessage(models.Model):
         replay = self.env.context.get("integration_replay") or (False, False, False)
         with self.env.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
+            # Its own transaction, so the log outlives a failed job; a backend
+            # not committed yet (onboarding) logs in the caller's transaction.
+            cr.execute("SELECT 1 FROM integration_backend WHERE id = %s", [backend.id])
+            if not cr.fetchone():
+                env = self.env(su=True)
             env["integration.message"].create(
                 {
                     "replay_model": replay[0],

@@ -57,10 +57,13 @@ class IntegrationThrottle(models.Model):
             """
             INSERT INTO integration_throttle
                 (backend_id, level, updated_at, create_uid, write_uid, create_date, write_date)
-            VALUES (%s, %s, %s, %s, %s, now() at time zone 'UTC', now() at time zone 'UTC')
+            -- A backend not committed yet (e.g. in the onboarding's transaction)
+            -- has no shared bucket: nothing is stored until it exists for all.
+            SELECT b.id, %s, %s, %s, %s, now() at time zone 'UTC', now() at time zone 'UTC'
+              FROM integration_backend b WHERE b.id = %s
             ON CONFLICT (backend_id) DO UPDATE SET
                 level = EXCLUDED.level, updated_at = EXCLUDED.updated_at,
                 write_date = EXCLUDED.write_date
             """,
-            [backend.id, level, updated_at, SUPERUSER_ID, SUPERUSER_ID],
+            [level, updated_at, SUPERUSER_ID, SUPERUSER_ID, backend.id],
         )

@@ -1,11 +1,15 @@
 import functools
+import hashlib
+import json
 import logging
 import secrets
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from odoo import api, fields, models
+import psycopg2
+
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.addons.connector_base.lib import retry, signatures
 from odoo.addons.connector_base.lib.http_client import HttpClient
 from odoo.addons.connector_base.models.integration_event import PipelineError
@@ -13,8 +17,14 @@ from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.job import Job
 from odoo.exceptions import UserError
 
-from ..lib import mapping, queries, stock_sync
-from ..lib.graphql_client import API_VERSIONS, DEFAULT_VERSION, ShopifyGraphQL, ShopifyUserError
+from ..lib import mapping, queries, response_schema, stock_sync
+from ..lib.graphql_client import (
+    API_VERSIONS,
+    DEFAULT_VERSION,
+    ShopifyContractError,
+    ShopifyGraphQL,
+    ShopifyUserError,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -324,7 +334,62 @@ class IntegrationBackend(models.Model):
             after_call=lambda record: backend._after_call(record),
         )
         return ShopifyGraphQL(
-            client, backend.shopify_api_version or DEFAULT_VERSION, on_cost=backend._shopify_cost
+            client,
+            backend.shopify_api_version or DEFAULT_VERSION,
+            on_cost=backend._shopify_cost,
+            on_data=backend._shopify_check_response,
+        )
+
+    def _shopify_check_response(self, operation, document, data, trace_id=None):
+        """Validate the ``data`` of an answer to one of the connector's documents
+        against its response contract (``shopify.graphql.<operation>``), once per
+        answer, before anything reads it. Other documents (ad hoc queries, an
+        operation named like ours with another selection) are not ours to judge.
+
+        A breach raises a ``contract`` exception for the integration team, with
+        the violations and the answer, and fails the call (ShopifyContractError).
+        """
+        spec = RESPONSE_CONTRACTS.get(operation)
+        if not spec or document not in spec["documents"]:
+            return
+        result = self.env["integration.contract"].validate_payload(spec["code"], data)
+        violations = result["violations"]
+        if not violations:
+            return
+        version = result["version"]
+        error = ShopifyContractError(operation, violations, version.display_name)
+        self._shopify_contract_exception(
+            str(error),
+            business_object=spec["business_object"],
+            payload=data,
+            violations=violations,
+            contract_version=version,
+            trace_id=trace_id,
+            name=f"{version.display_name}: {len(violations)} violation(s) in {self.name}'s answer",
+        )
+        raise error
+
+    def _shopify_contract_exception(self, message, *, contract_version, **kwargs):
+        """Raise the exception in its own transaction when possible, so that it
+        outlives the failed job's rollback; in this one otherwise."""
+        values = dict(kwargs, severity="high", contract_version=contract_version)
+        try:
+            with self.env.registry.cursor() as cr:
+                # Never wait long for rows this transaction has not committed yet.
+                cr.execute("SET LOCAL lock_timeout = '2s'")
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                env["integration.exception"].raise_exception(
+                    "contract",
+                    message,
+                    system=self.system_id.with_env(env),
+                    **dict(values, contract_version=contract_version.with_env(env)),
+                )
+                cr.execute("SET LOCAL lock_timeout TO DEFAULT")
+            return
+        except psycopg2.Error:
+            _logger.warning("Contract exception kept in the current transaction", exc_info=True)
+        self.env["integration.exception"].sudo().raise_exception(
+            "contract", message, system=self.system_id, **values
         )
 
     def _shopify_cost(self, cost, operation=None):
@@ -631,15 +696,23 @@ class IntegrationBackend(models.Model):
         document = stock_sync.inventory_set_document(version)
         run_key = self.env.context.get("job_uuid") or secrets.token_hex(8)
         sent = 0
-        for index, batch in enumerate(stock_sync.batches(changes)):
+        for batch in stock_sync.batches(changes):
             for attempt in range(4):
+                # The key names this job's intent: a retry of the job sending the
+                # same quantities is applied once; different ones get a new key
+                # (and the compare-and-set judges them against Shopify's state).
                 variables = stock_sync.mutation_variables(
                     batch,
                     version,
                     self.shopify_stock_reason or "correction",
-                    key=f"odoo-{self.id}-{run_key}-{index}-{attempt}",
+                    key="",
                     reference=f"gid://odoo-integration/StockSync/{run_key}",
                 )
+                if "key" in variables:
+                    digest = hashlib.sha256(
+                        json.dumps(variables["input"], sort_keys=True).encode()
+                    ).hexdigest()[:24]
+                    variables["key"] = f"odoo-{self.id}-{run_key}-{digest}"
                 try:
                     self._shopify_call(
                         document,
@@ -1128,4 +1201,41 @@ SHOPIFY_CONTRACTS = [
         "business_object": "order",
         "direction": "inbound",
     },
+]
+
+
+# The response of every document the connector sends has a contract generated
+# from the document and Shopify's schema (tools/generate_response_contracts.py).
+RESPONSE_BUSINESS_OBJECTS = {
+    "Shop": "order",
+    "Locations": "stock",
+    "Variants": "product",
+    "InventoryLevels": "stock",
+    "ItemLevels": "stock",
+    "InventorySet": "stock",
+    "Orders": "order",
+    "FulfillmentOrders": "shipment",
+    "FulfillmentCreate": "shipment",
+    "Webhooks": "order",
+    "WebhookCreate": "order",
+    "WebhookUpdate": "order",
+    "WebhookDelete": "order",
+    "ProductSet": "product",
+}
+# Documents with the same selection as an operation's, for older API versions.
+RESPONSE_VARIANTS = {"InventorySet": [queries.INVENTORY_SET_2025_10]}
+RESPONSE_CONTRACTS = {
+    operation: {
+        "code": response_schema.contract_code(operation),
+        "file": f"graphql/{operation}.json",
+        "name": f"Shopify GraphQL {operation} response",
+        "business_object": RESPONSE_BUSINESS_OBJECTS.get(operation, "order"),
+        "direction": "inbound",
+        "documents": frozenset([document, *RESPONSE_VARIANTS.get(operation, [])]),
+    }
+    for operation, document in queries.ALL.items()
+}
+SHOPIFY_CONTRACTS += [
+    {key: value for key, value in spec.items() if key != "documents"}
+    for spec in RESPONSE_CONTRACTS.values()
 ]

@@ -72,22 +72,22 @@ def random_order(sandbox, rng=random):
         "lines": lines,
         "shipping_lines": [{"code": "STANDARD", "title": "Standard shipping", "price": "9.90"}],
     }
-    if rng.random() < 0.7:
-        first, last, email, city, state, zip_code = rng.choice(CUSTOMERS)
-        address = {
-            "first_name": first,
-            "last_name": last,
-            "address1": f"{rng.randint(1, 999)} Market Street",
-            "city": city,
-            "province_code": state,
-            "zip": zip_code,
-            "country_code": "US",
-        }
-        spec.update(
-            customer={"email": email, "first_name": first, "last_name": last},
-            billing_address=address,
-            shipping_address=address,
-        )
+    # Web orders that ship always carry a customer and a shipping address.
+    first, last, email, city, state, zip_code = rng.choice(CUSTOMERS)
+    address = {
+        "first_name": first,
+        "last_name": last,
+        "address1": f"{rng.randint(1, 999)} Market Street",
+        "city": city,
+        "province_code": state,
+        "zip": zip_code,
+        "country_code": "US",
+    }
+    spec.update(
+        customer={"email": email, "first_name": first, "last_name": last},
+        billing_address=address,
+        shipping_address=address,
+    )
     return sandbox.create_order(DEMO_SHOP, **spec)
 
 
