@@ -477,6 +477,7 @@ def start_shopify_sandbox(odoo_port):
             "--demo",
             "--trickle",
             SHOPIFY_TRICKLE,
+            "--unique-ids",
         ],
         cwd=ROOT / "connector_shopify",
         stdout=log,

@@ -2,8 +2,10 @@
 
 import argparse
 import contextlib
+import itertools
 import signal
 import threading
+import time
 
 from .demo import DEMO_SHOP, seed_demo, start_trickle
 from .server import ShopifySandbox
@@ -20,8 +22,18 @@ def main(argv=None):
         metavar="SECONDS",
         help="with --demo: a random order every SECONDS once orders/create is subscribed",
     )
+    parser.add_argument(
+        "--unique-ids",
+        action="store_true",
+        help="start ids and order numbers from the clock, so they never repeat across runs",
+    )
     args = parser.parse_args(argv)
-    sandbox = ShopifySandbox(host=args.host, port=args.port).start()
+    sandbox = ShopifySandbox(host=args.host, port=args.port)
+    if args.unique_ids:
+        now = int(time.time())
+        sandbox.store._ids = itertools.count(now * 1000)
+        sandbox.store.first_order_number = 1000 + now % 9_000_000
+    sandbox.start()
     print(f"Shopify sandbox listening on {sandbox.url}", flush=True)
     print(f"  control API: {sandbox.url}/_sandbox/shops", flush=True)
     if args.demo:

@@ -213,17 +213,20 @@ class Shop:
         self.deliveries = []
         self.idempotency = {}
         self.faults = Faults()
-        self.order_numbers = itertools.count(1001)
+        self.order_numbers = itertools.count(store.first_order_number)
         self.created_at = store.now()
 
 
 class Store:
     """Every shop of one sandbox, with its id counter, clock and event hook."""
 
-    def __init__(self):
+    def __init__(self, first_id=1_000_001, first_order_number=1001):
         self.lock = threading.RLock()
         self.shops = {}
-        self._ids = itertools.count(1_000_001)
+        # A long-lived demo passes time-based starts, so ids stay unique across
+        # restarts of the sandbox, as Shopify's do.
+        self._ids = itertools.count(first_id)
+        self.first_order_number = first_order_number
         self._last_moment = None
         self.emit = lambda shop, topic, payload: None  # set by the webhook dispatcher
 
