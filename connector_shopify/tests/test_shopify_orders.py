@@ -2,7 +2,7 @@ import json
 
 from odoo.tests import tagged
 
-from .common import DOMAIN, ShopifyCase
+from .common import DOMAIN, SKUS, ShopifyCase
 
 
 @tagged("post_install", "-at_install")
@@ -227,3 +227,34 @@ class TestShopifyCatchUp(ShopifyCase):
         self.assertEqual(set(self.events().mapped("source")), {"poll"})
         # A second catch-up stores nothing new.
         self.assertIn("0 new", self.backend._shopify_catch_up_orders(page_size=2))
+
+
+@tagged("post_install", "-at_install")
+class TestShopifyCatalogue(ShopifyCase):
+    def test_products_odoo_owns_are_created_on_shopify_and_bound(self):
+        hat = self.env["product.product"].create(
+            {"name": "Odoo-only hat", "default_code": "ODOO-HAT", "list_price": 15, "sale_ok": True}
+        )
+        self.backend.action_shopify_sync_locations()
+        self.backend.shopify_export_products = True
+        self.backend._shopify_import_catalog()
+        variants = self.backend._shopify_call(
+            'query V { productVariants(first: 10, query: "sku:ODOO-HAT") { nodes { sku price } } }',
+            operation="V",
+        )["productVariants"]["nodes"]
+        self.assertEqual(variants, [{"sku": "ODOO-HAT", "price": "15.00"}])
+        binding = self.env["integration.binding"]._find(self.backend, "product.product", "ODOO-HAT")
+        self.assertEqual(binding.res_id, hat.id)
+        self.assertTrue(binding.extra["inventory_item_id"])
+        # Products Shopify already has are bound, not created again.
+        self.assertEqual(
+            set(
+                self.env["integration.binding"]
+                .search(
+                    [("backend_id", "=", self.backend.id), ("res_model", "=", "product.product")]
+                )
+                .mapped("external_id")
+            )
+            & set(SKUS),
+            set(SKUS),
+        )
