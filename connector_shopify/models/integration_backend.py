@@ -651,8 +651,26 @@ class IntegrationBackend(models.Model):
         )
         if not bindings:
             return "nothing to export"
-        # Changes arriving from now on mark their variants again.
-        bindings.write({"shopify_stock_dirty": False})
+        # Changes arriving from now on mark their variants again. Cleared in a
+        # short transaction of its own, so order imports marking variants never
+        # wait for (or conflict with) this long job; marked again if it fails.
+        self._shopify_set_dirty(bindings, False)
+        try:
+            return self._shopify_export_levels(bindings, full)
+        except Exception:
+            self._shopify_set_dirty(bindings, True)
+            raise
+
+    def _shopify_set_dirty(self, bindings, dirty):
+        with self.env.registry.cursor() as cr:
+            cr.execute(
+                "UPDATE integration_binding SET shopify_stock_dirty = %s "
+                "WHERE id = ANY(%s) AND shopify_stock_dirty IS DISTINCT FROM %s",
+                [dirty, bindings.ids, dirty],
+            )
+        bindings.invalidate_recordset(["shopify_stock_dirty"])
+
+    def _shopify_export_levels(self, bindings, full):
         targets = self._shopify_targets(bindings)
         known = self._shopify_known_levels(bindings)
         for location in self._shopify_stock_locations():
@@ -754,13 +772,14 @@ class IntegrationBackend(models.Model):
         """Called on every stock change: mark bound variants, coalesce one export."""
         if not products:
             return
-        self.env.flush_all()
+        self.env["integration.binding"].flush_model()
         self.env.cr.execute(
             """
             UPDATE integration_binding b SET shopify_stock_dirty = TRUE
               FROM integration_backend k
              WHERE b.backend_id = k.id AND k.channel_type = 'shopify' AND k.state = 'active'
                AND b.res_model = 'product.product' AND b.res_id = ANY(%s)
+               AND b.shopify_stock_dirty IS NOT TRUE
             RETURNING b.backend_id
             """,
             [list(products.ids)],
