@@ -32,6 +32,22 @@ class ShopifyUserError(retry.PermanentError):
         return {e.get("code") for e in self.user_errors}
 
 
+class ShopifyContractError(retry.PermanentError):
+    """An answer that breaks the contract of its document's response: Shopify
+    sent something else than what the connector asked for and reads."""
+
+    kind = "contract"
+
+    def __init__(self, operation, violations, contract=None):
+        self.operation = operation
+        self.violations = violations
+        self.contract = contract
+        super().__init__(
+            f"{operation}: the answer breaks {contract or 'its contract'}: "
+            + "; ".join(f"{v['path']} {v['message']}" for v in violations)
+        )
+
+
 class ShopifyGraphQLError(retry.PermanentError):
     """Top-level ``errors`` other than throttling: a document or data problem."""
 
@@ -59,12 +75,17 @@ def graphql_path(version):
 
 
 class ShopifyGraphQL:
-    """Sends documents, checks the answer, reports the cost to ``on_cost``."""
+    """Sends documents, checks the answer, reports the cost to ``on_cost``.
 
-    def __init__(self, http_client, version=DEFAULT_VERSION, on_cost=None):
+    ``on_data(operation, document, data, trace_id)`` sees every successful
+    answer's ``data`` once, before the caller reads it (contract validation).
+    """
+
+    def __init__(self, http_client, version=DEFAULT_VERSION, on_cost=None, on_data=None):
         self.http = http_client
         self.version = version
         self.on_cost = on_cost
+        self.on_data = on_data
 
     def execute(self, document, variables=None, *, operation, trace_id=None):
         """``data`` of a successful answer; raises the taxonomy's errors otherwise."""
@@ -98,6 +119,8 @@ class ShopifyGraphQL:
         data = body.get("data")
         if data is None:
             raise retry.TransientError(f"{operation}: answer without data")
+        if self.on_data:
+            self.on_data(operation, document, data, trace_id)
         return data
 
     def mutate(self, document, variables, *, operation, field, trace_id=None):

@@ -93,11 +93,13 @@ def operation_of(document, operation_name=None):
     raise ValueError(f"no operation {operation_name!r} in the document")
 
 
-def response_schema(schema, document, operation_name=None):
+def response_schema(schema, document, operation_name=None, older=()):
     """Closed JSON Schema of the ``data`` of a response to ``document``.
 
     ``schema``: a graphql-core ``GraphQLSchema``; ``document``: GraphQL text
-    or a parsed ``DocumentNode``.
+    or a parsed ``DocumentNode``; ``older``: schemas of other API versions the
+    caller also speaks, whose extra values of the same enums (values since
+    removed) are accepted too.
     """
     if not isinstance(document, DocumentNode):
         document = parse(document)
@@ -109,16 +111,23 @@ def response_schema(schema, document, operation_name=None):
     }[operation.operation.value]
     if root is None:
         raise ValueError(f"the schema has no {operation.operation.value} type")
-    walker = _Walker(schema, document)
-    return walker.object_schema(root, [operation.selection_set])
+    walker = _Walker(schema, document, older)
+    data = walker.object_schema(root, [operation.selection_set])
+    if walker.definitions:
+        data["$defs"] = dict(sorted(walker.definitions.items()))
+    return data
 
 
 class _Walker:
-    def __init__(self, schema, document):
+    def __init__(self, schema, document, older=()):
         self.schema = schema
+        self.older = tuple(older)
         self.fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
+        # Enums are defined once and referenced: some (currencies, countries)
+        # have hundreds of values and come back in many places.
+        self.definitions = {}
 
     # ------------------------------------------------------------ selection
     def collect(self, parent, selection_set, conditional, found):
@@ -194,7 +203,7 @@ class _Walker:
         result = self.type_schema(definition.type, sub_sets)
         if result is True:
             return result
-        annotations = {"type": result["type"]}
+        annotations = {"type": result["type"]} if "type" in result else {}
         description = short_description(definition.description)
         if description:
             annotations["description"] = description
@@ -213,7 +222,18 @@ class _Walker:
         if isinstance(gql_type, GraphQLList):
             return {"type": "array", "items": self.type_schema(gql_type.of_type, selection_sets)}
         if isinstance(gql_type, GraphQLEnumType):
-            return {"type": "string", "enum": list(gql_type.values)}
+            if gql_type.name not in self.definitions:
+                values = list(gql_type.values)
+                for other in self.older:
+                    same = other.get_type(gql_type.name)
+                    if isinstance(same, GraphQLEnumType):
+                        values += [v for v in same.values if v not in values]
+                definition = {"type": "string", "enum": values}
+                description = short_description(gql_type.description)
+                if description:
+                    definition = {"description": description, **definition}
+                self.definitions[gql_type.name] = definition
+            return {"$ref": f"#/$defs/{gql_type.name}"}
         if isinstance(gql_type, GraphQLScalarType):
             found = SCALARS.get(gql_type.name, STRING)
             return dict(found) if isinstance(found, dict) else found
@@ -224,10 +244,10 @@ class _Walker:
 def _nullable(schema):
     if schema is True:
         return True
+    if "$ref" in schema:
+        return {"anyOf": [schema, {"type": "null"}]}
     schema = dict(schema)
     schema["type"] = [schema["type"], "null"]
-    if "enum" in schema:
-        schema["enum"] = [*schema["enum"], None]
     return schema
 
 
@@ -245,10 +265,20 @@ def contract_code(operation):
     return f"shopify.graphql.{snake_case(operation)}"
 
 
-def contract_schema(schema, document, operation, api_version):
+def contract_schema(schema, document, operation, api_version, older=None):
     """The shipped contract file of an operation: the response schema of its
-    ``data`` with the identification a contract carries."""
-    data = response_schema(schema, document, operation)
+    ``data`` with the identification a contract carries.
+
+    ``older``: {API version: schema} of the other versions the connector
+    speaks; their enum values that ``api_version`` dropped are accepted too.
+    """
+    older = older or {}
+    data = response_schema(schema, document, operation, older=older.values())
+    also = (
+        f" (enum values of {', '.join(older)} accepted too: the connector speaks those versions)"
+        if older
+        else ""
+    )
     header = {
         "$schema": DRAFT,
         "$id": f"{ID_BASE}/{operation}/{CONTRACT_VERSION}",
@@ -256,7 +286,7 @@ def contract_schema(schema, document, operation, api_version):
         "description": (
             f"The 'data' of Shopify's answer to the connector's {operation} document "
             "(connector_shopify/lib/queries.py). Generated from that document and "
-            f"Shopify's published Admin API {api_version} schema by "
+            f"Shopify's published Admin API {api_version} schema{also} by "
             "connector_shopify/tools/generate_response_contracts.py: do not edit by hand, "
             "change the document and run the tool again."
         ),

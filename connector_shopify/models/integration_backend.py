@@ -370,24 +370,28 @@ class IntegrationBackend(models.Model):
         raise error
 
     def _shopify_contract_exception(self, message, *, contract_version, **kwargs):
-        """Raise the exception in its own transaction when possible, so that it
-        outlives the failed job's rollback; in this one otherwise."""
+        """Raise the exception in its own transaction, so that it outlives the
+        failed job's rollback; in the caller's when what it refers to is not
+        committed yet (a backend being onboarded) or that transaction fails."""
         values = dict(kwargs, severity="high", contract_version=contract_version)
         try:
             with self.env.registry.cursor() as cr:
-                # Never wait long for rows this transaction has not committed yet.
-                cr.execute("SET LOCAL lock_timeout = '2s'")
-                env = api.Environment(cr, SUPERUSER_ID, {})
-                env["integration.exception"].raise_exception(
-                    "contract",
-                    message,
-                    system=self.system_id.with_env(env),
-                    **dict(values, contract_version=contract_version.with_env(env)),
+                cr.execute(
+                    "SELECT (SELECT count(*) FROM integration_system WHERE id = %s)"
+                    " + (SELECT count(*) FROM integration_contract_version WHERE id = %s)",
+                    [self.system_id.id or 0, contract_version.id],
                 )
-                cr.execute("SET LOCAL lock_timeout TO DEFAULT")
-            return
+                if cr.fetchone()[0] == bool(self.system_id) + 1:
+                    env = api.Environment(cr, SUPERUSER_ID, {})
+                    env["integration.exception"].raise_exception(
+                        "contract",
+                        message,
+                        system=self.system_id.with_env(env),
+                        **dict(values, contract_version=contract_version.with_env(env)),
+                    )
+                    return
         except psycopg2.Error:
-            _logger.warning("Contract exception kept in the current transaction", exc_info=True)
+            _logger.warning("Contract exception kept in the caller's transaction", exc_info=True)
         self.env["integration.exception"].sudo().raise_exception(
             "contract", message, system=self.system_id, **values
         )

@@ -24,6 +24,9 @@ from pathlib import Path
 ADDON = Path(__file__).resolve().parent.parent
 OUTPUT = ADDON / "schemas" / "graphql"
 API_VERSION = "2026-10"
+# The other versions the connector speaks (graphql_client.API_VERSIONS): enum
+# values they have and 2026-10 dropped may still come back, so they are accepted.
+OLDER_VERSIONS = ["2025-10", "2026-01", "2026-04", "2026-07"]
 
 
 def _load(name, relative):
@@ -39,15 +42,18 @@ def render(contract):
     return json.dumps(contract, indent=2, ensure_ascii=False) + "\n"
 
 
-def generate(schema=None):
-    """{file name: text} of every operation's contract."""
+def generate(load_schema=None):
+    """{file name: text} of every operation's contract; ``load_schema(version)``
+    gives Shopify's schema of a version (the sandbox's loader by default)."""
     queries = _load("queries", "lib/queries.py")
     response_schema = _load("response_schema", "lib/response_schema.py")
-    if schema is None:
-        schema = _load("schema_files", "sandbox/schema_files.py").load_schema(API_VERSION)
+    if load_schema is None:
+        load_schema = _load("schema_files", "sandbox/schema_files.py").load_schema
+    schema = load_schema(API_VERSION)
+    older = {version: load_schema(version) for version in OLDER_VERSIONS}
     return {
         f"{operation}.json": render(
-            response_schema.contract_schema(schema, document, operation, API_VERSION)
+            response_schema.contract_schema(schema, document, operation, API_VERSION, older)
         )
         for operation, document in queries.ALL.items()
     }
