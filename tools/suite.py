@@ -662,14 +662,16 @@ def cmd_bench(args):
 
 def _run_json(env, script, *args):
     """Run a bench script; its last output line is its JSON result."""
-    out = subprocess.run(
+    proc = subprocess.run(
         [sys.executable, str(ROOT / "bench" / script), *map(str, args)],
         env=env,
-        check=True,
         capture_output=True,
         text=True,
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    )
+    if proc.returncode != 0:
+        print(proc.stderr[-6000:], file=sys.stderr)
+        raise subprocess.CalledProcessError(proc.returncode, proc.args)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def _stored_verdict(hook, stored):
