@@ -669,8 +669,9 @@ class IntegrationBackend(models.Model):
         with self.env.registry.cursor() as cr:
             cr.execute(
                 "UPDATE integration_binding SET shopify_stock_dirty = %s "
-                "WHERE id = ANY(%s) AND shopify_stock_dirty IS DISTINCT FROM %s",
-                [dirty, bindings.ids, dirty],
+                "WHERE id = ANY(%s) AND shopify_stock_dirty IS "
+                + ("NOT TRUE" if dirty else "TRUE"),
+                [dirty, bindings.ids],
             )
         bindings.invalidate_recordset(["shopify_stock_dirty"])
 
@@ -703,13 +704,33 @@ class IntegrationBackend(models.Model):
         return known
 
     def _shopify_store_levels(self, bindings, known):
+        """Remember Shopify's quantities (what we read or set there).
+
+        Facts about Shopify, kept whatever becomes of this job, and written in
+        a short transaction of their own: the export's long transaction never
+        writes a binding row, so order imports marking variants meanwhile
+        cannot make it fail on a serialization conflict.
+        """
+        rows = []
         for binding in bindings:
-            extra = dict(binding.extra or {})
-            item = extra["inventory_item_id"]
+            item = binding.extra["inventory_item_id"]
             levels = {location: quantity for (i, location), quantity in known.items() if i == item}
-            if levels != extra.get("levels"):
-                extra["levels"] = levels
-                binding.extra = extra
+            if levels != (binding.extra or {}).get("levels"):
+                rows.append((binding.id, json.dumps(levels)))
+        if not rows:
+            return
+        with self.env.registry.cursor() as cr:
+            for start in range(0, len(rows), 1000):
+                chunk = rows[start : start + 1000]
+                cr.execute(
+                    "UPDATE integration_binding b SET extra = jsonb_set("
+                    "COALESCE(b.extra, '{}'::jsonb), '{levels}', v.levels::jsonb) "
+                    "FROM (VALUES "
+                    + ", ".join(["(%s, %s)"] * len(chunk))
+                    + ") AS v(id, levels) WHERE b.id = v.id",
+                    [value for row in chunk for value in row],
+                )
+        bindings.invalidate_recordset(["extra"])
 
     def _shopify_push_levels(self, changes, known):
         """Send the changes; a refused compare re-reads the batch's items and
