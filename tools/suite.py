@@ -675,13 +675,14 @@ def _run_json(env, script, *args):
 
 
 def _stored_verdict(hook, stored):
-    """Stored events must be the accepted ones, plus at most those still in
-    flight when wrk stopped (the server finishes them; wrk no longer counts)."""
-    in_flight = max(hook.get("sent", hook["requests"]) - hook["requests"], 0)
+    """Stored events must be the accepted ones, plus at most those wrk saw no
+    answer to: still in flight when it stopped, or given up after its timeout
+    (the server finishes them; wrk no longer counts)."""
+    unanswered = max(hook.get("sent", hook["requests"]) - hook["ok"], 0)
     if stored == hook["ok"]:
         return "equal"
-    if hook["ok"] < stored <= hook["ok"] + in_flight:
-        return f"equal + {stored - hook['ok']} of {in_flight} in flight at stop"
+    if hook["ok"] < stored <= hook["ok"] + unanswered:
+        return f"equal + {stored - hook['ok']} of {unanswered} unanswered (in flight or timed out)"
     return "MISMATCH"
 
 
