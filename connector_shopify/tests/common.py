@@ -109,6 +109,13 @@ class ShopifyCase(JobRunnerMixin, HttpCase):
         self.backend._shopify_check_webhooks()
         self.backend._shopify_import_catalog()
 
+    def put_in_stock(self, quantity):
+        """Every test product on hand in the warehouse Shopify sells from."""
+        for product in self.products.values():
+            self.env["stock.quant"]._update_available_quantity(
+                product, self.warehouse.lot_stock_id, quantity
+            )
+
     def order_body(self, lines=None, **overrides):
         body = {
             "customer": {

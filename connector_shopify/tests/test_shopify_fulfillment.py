@@ -8,10 +8,7 @@ class TestShopifyFulfillment(ShopifyCase):
     def setUp(self):
         super().setUp()
         self.connect()
-        for product in self.products.values():
-            self.env["stock.quant"]._update_available_quantity(
-                product, self.warehouse.lot_stock_id, 20
-            )
+        self.put_in_stock(20)
         self.carrier = self.env["delivery.carrier"].create(
             {
                 "name": "Test Post",

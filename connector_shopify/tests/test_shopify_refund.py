@@ -8,10 +8,7 @@ class TestShopifyRefund(ShopifyCase):
     def setUp(self):
         super().setUp()
         self.connect()
-        for product in self.products.values():
-            self.env["stock.quant"]._update_available_quantity(
-                product, self.warehouse.lot_stock_id, 20
-            )
+        self.put_in_stock(20)
 
     def test_refund_becomes_credit_note_and_return(self):
         shopify_order = self.create_order()
