@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from . import retry
+from . import masking, retry
 
 _logger = logging.getLogger(__name__)
 
@@ -80,23 +80,25 @@ def truncate(text: str | bytes | None, limit: int = BODY_LIMIT) -> str | None:
 
 
 def _request_body(json, data) -> str | None:
-    """Text form of what is sent, for the log only."""
+    """Text form of what is sent, for the log only, credentials masked."""
     if json is not None:
         try:
-            return truncate(jsonlib.dumps(json, default=str, ensure_ascii=False))
+            return truncate(jsonlib.dumps(masking.mask_data(json), default=str, ensure_ascii=False))
         except (TypeError, ValueError):
-            return truncate(repr(json))
+            return masking.mask_text(truncate(repr(json)))
     if data is None:
         return None
+    if isinstance(data, dict):
+        data = masking.mask_data(data)
     if isinstance(data, (str, bytes, bytearray)):
-        return truncate(data)
-    return truncate(repr(data))
+        return masking.mask_text(truncate(data))
+    return masking.mask_text(truncate(repr(data)))
 
 
 def _response_body(response: requests.Response) -> str | None:
-    """Decoded response text, truncated; never fails the call."""
+    """Decoded response text, truncated, credentials masked; never fails the call."""
     try:
-        return truncate(response.text)
+        return masking.mask_text(truncate(response.text))
     except Exception:  # logging must not break the integration call
         return None
 
@@ -198,13 +200,13 @@ class HttpClient:
         self._record(
             CallRecord(
                 method=method,
-                url=response.url if response is not None else url,
+                url=masking.mask_url(response.url if response is not None else url),
                 endpoint=endpoint,
                 status=response.status_code if response is not None else None,
                 duration_ms=duration_ms,
                 request_body=_request_body(json, data),
                 response_body=response_body,
-                error=str(failure) if failure is not None else None,
+                error=masking.mask_text(str(failure)) if failure is not None else None,
                 trace_id=trace_id,
                 traceparent=traceparent,
                 response_headers=dict(response.headers) if response is not None else None,

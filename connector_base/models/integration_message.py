@@ -3,13 +3,17 @@ import json
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError
 
+from ..lib import masking
+
 
 class IntegrationMessage(models.Model):
     """The outbound message log: one row per call to a channel's API.
 
     Written in its own transaction so a call is logged even when the job that
     made it rolls back; request and response excerpts are masked by the
-    contract's field classification before they are stored.
+    contract's field classification before they are stored, and every
+    credential (token, secret, password, authorization, API key fields,
+    headers and query parameters) is masked whatever the channel.
     """
 
     _name = "integration.message"
@@ -46,7 +50,10 @@ class IntegrationMessage(models.Model):
 
     @api.model
     def _log_call(self, backend, record, contract_version=None):
-        request, response = record.request_body, record.response_body
+        # Credentials first (any caller, any channel), then the contract's
+        # classification (personal and secret business fields).
+        request = masking.mask_text(record.request_body)
+        response = masking.mask_text(record.response_body)
         if contract_version:
             request = _masked(contract_version, request)
             response = _masked(contract_version, response)
@@ -66,12 +73,12 @@ class IntegrationMessage(models.Model):
                     "backend_id": backend.id,
                     "method": record.method,
                     "endpoint": record.endpoint,
-                    "url": record.url,
+                    "url": masking.mask_url(record.url),
                     "status": record.status or 0,
                     "duration_ms": record.duration_ms,
                     "request_excerpt": request,
                     "response_excerpt": response,
-                    "error": record.error,
+                    "error": masking.mask_text(record.error),
                     "trace_id": record.trace_id,
                     "traceparent": record.traceparent,
                 }
