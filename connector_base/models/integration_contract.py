@@ -1,7 +1,7 @@
 import json
 from pathlib import Path
 
-from odoo import api, fields, models
+from odoo import api, models
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 CANONICAL = {
@@ -65,7 +65,8 @@ class IntegrationContract(models.Model):
             )
             if contract.version_ids.filtered(lambda v: v.version == "1.0.0"):
                 continue
-            version = Version.create(
+            # Lifecycle fields change through the governance's private path only.
+            Version._create_shipped(
                 {
                     "contract_id": contract.id,
                     "version": "1.0.0",
@@ -74,13 +75,6 @@ class IntegrationContract(models.Model):
                     "latency_sla_minutes": spec.get("latency_sla_minutes", 5),
                     "compatibility_report": note,
                     "compatibility_ok": True,
-                }
-            )
-            version.write(
-                {
-                    "state": "active",
-                    "approved_on": fields.Datetime.now(),
-                    "activated_on": fields.Datetime.now(),
                 }
             )
         return True

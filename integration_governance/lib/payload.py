@@ -5,6 +5,7 @@ No Odoo import here, so the protocol-level behaviour reads and tests alone.
 
 import difflib
 import hashlib
+import hmac
 import json
 import re
 import secrets
@@ -136,7 +137,12 @@ def traceparent(trace_id, span_id=None):
     return f"00-{trace_id}-{span_id or secrets.token_hex(8)}-01"
 
 
-def chain_hash(previous_hash, row):
-    """SHA-256 over the previous row's hash and this row's canonical JSON."""
-    body = json.dumps(row, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(((previous_hash or "") + body).encode()).hexdigest()
+def chain_hash(previous_hash, row, key=None):
+    """SHA-256 over the previous row's hash and this row's canonical JSON;
+    an HMAC when ``key`` is given, so that only its holder can forge a row."""
+    body = (
+        (previous_hash or "") + json.dumps(row, sort_keys=True, default=str, separators=(",", ":"))
+    ).encode()
+    if key:
+        return hmac.new(key.encode(), body, hashlib.sha256).hexdigest()
+    return hashlib.sha256(body).hexdigest()

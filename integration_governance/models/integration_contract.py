@@ -47,6 +47,7 @@ class IntegrationContract(models.Model):
             raise UserError(self.env._("No interface contract with code %s.", code))
         return contract
 
+    @api.private
     @api.model
     def validate_payload(self, code, payload):
         """Validate ``payload`` against the active version of contract ``code``.

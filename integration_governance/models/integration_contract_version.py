@@ -28,6 +28,25 @@ COMPATIBILITY = [
 # Validators are compiled once per version and schema: jsonschema's compile
 # step costs far more than a validation.
 _VALIDATORS = {}
+# Fields only the lifecycle methods change (submit, approve, reject, activate,
+# deprecate, retire; the compatibility check for its report).
+LIFECYCLE_FIELDS = frozenset(
+    {
+        "state",
+        "author_id",
+        "approver_id",
+        "approved_on",
+        "activated_on",
+        "compatibility_report",
+        "compatibility_ok",
+        "compatibility_checked_on",
+        "replay_candidate_ids",
+    }
+)
+# The context value that lets a write through: an object, so no RPC caller
+# (whose context is JSON) can ever send it.
+_LIFECYCLE = object()
+_LIFECYCLE_KEY = "integration_contract_lifecycle"
 
 
 class IntegrationContractVersion(models.Model):
@@ -153,8 +172,34 @@ class IntegrationContractVersion(models.Model):
         return schema
 
     # ------------------------------------------------------------ CRUD
+    def _in_lifecycle(self):
+        return self.env.context.get(_LIFECYCLE_KEY) is _LIFECYCLE
+
+    def _set_lifecycle(self, vals):
+        """The one way lifecycle fields change: called by the lifecycle methods
+        after their checks (group, state, four eyes)."""
+        return self.sudo().with_context(**{_LIFECYCLE_KEY: _LIFECYCLE}).write(vals)
+
+    def _check_new_version_vals(self, vals):
+        """A version made by hand starts as a draft written by its creator."""
+        author = vals.get("author_id", self.env.uid)
+        if vals.get("state", "draft") != "draft" or author not in (self.env.uid, self.env.user):
+            raise AccessError(
+                self.env._("A new contract version is a draft written by you: submit it.")
+            )
+        forced = (LIFECYCLE_FIELDS - {"state", "author_id"}) & set(vals)
+        if forced:
+            raise AccessError(
+                self.env._(
+                    "Set by the approval workflow, not by hand: %s", ", ".join(sorted(forced))
+                )
+            )
+
     @api.model_create_multi
     def create(self, vals_list):
+        if not self._in_lifecycle():
+            for vals in vals_list:
+                self._check_new_version_vals(vals)
         records = super().create(vals_list)
         records._sync_fields_from_schema()
         # Active versions are cached by contract code.
@@ -162,6 +207,14 @@ class IntegrationContractVersion(models.Model):
         return records
 
     def write(self, vals):
+        forced = LIFECYCLE_FIELDS & set(vals)
+        if forced and not self._in_lifecycle():
+            raise AccessError(
+                self.env._(
+                    "Set by the approval workflow (submit, approve, activate...), not by hand: %s",
+                    ", ".join(sorted(forced)),
+                )
+            )
         frozen = {"schema_json", "version", "contract_id"}
         if frozen & set(vals) and any(rec.state != "draft" for rec in self):
             raise UserError(
@@ -208,17 +261,20 @@ class IntegrationContractVersion(models.Model):
             _VALIDATORS[key] = validator
         return validator
 
+    @api.private
     def validate(self, payload):
         """Every violation of ``payload`` with its JSON path (empty when valid)."""
         self.ensure_one()
         return payload_lib.violations(self._validator(), payload)
 
+    @api.private
     def classification_of(self, path):
         self.ensure_one()
         generic = payload_lib.generic_path(path)
         line = self.field_ids.filtered(lambda f: f.path == generic)[:1]
         return line.classification or "internal"
 
+    @api.private
     def mask_payload(self, payload):
         """A copy of ``payload`` fit for logs: secret and personal values hidden."""
         self.ensure_one()
@@ -261,6 +317,7 @@ class IntegrationContractVersion(models.Model):
         }
 
     def action_check_compatibility(self):
+        self._check_approver_or_manager()
         for rec in self:
             results = rec._compatibility_changes()
             lines = []
@@ -283,7 +340,7 @@ class IntegrationContractVersion(models.Model):
             )
             if not ok and majors_ok:
                 lines.append("Accepted: the major version number was raised.")
-            rec.sudo().write(
+            rec._set_lifecycle(
                 {
                     "compatibility_report": "\n".join(lines),
                     "compatibility_ok": ok or majors_ok,
@@ -312,7 +369,7 @@ class IntegrationContractVersion(models.Model):
                         rec.compatibility_report,
                     )
                 )
-            rec.state = "review"
+            rec._set_lifecycle({"state": "review"})
         return True
 
     def action_approve(self):
@@ -329,7 +386,7 @@ class IntegrationContractVersion(models.Model):
                         "You wrote version %s: another approver must approve it.", rec.display_label
                     )
                 )
-            rec.sudo().write(
+            rec._set_lifecycle(
                 {
                     "state": "approved",
                     "approver_id": self.env.user.id,
@@ -341,7 +398,7 @@ class IntegrationContractVersion(models.Model):
 
     def action_reject(self):
         self._check_approver_or_manager()
-        self.filtered(lambda r: r.state == "review").sudo().write({"state": "draft"})
+        self.filtered(lambda r: r.state == "review")._set_lifecycle({"state": "draft"})
         return True
 
     def _check_approver_or_manager(self):
@@ -360,12 +417,27 @@ class IntegrationContractVersion(models.Model):
             if rec.state != "approved":
                 raise UserError(self.env._("Only an approved version can be activated."))
             previous = rec.contract_id.version_ids.filtered(lambda v: v.state == "active")
-            previous.sudo().write({"state": "deprecated"})
-            rec.sudo().write({"state": "active", "activated_on": fields.Datetime.now()})
-            rec.sudo().replay_candidate_ids = rec._parked_exceptions_now_passing()
+            previous._set_lifecycle({"state": "deprecated"})
+            rec._set_lifecycle({"state": "active", "activated_on": fields.Datetime.now()})
+            rec._set_lifecycle(
+                {"replay_candidate_ids": [(6, 0, rec._parked_exceptions_now_passing().ids)]}
+            )
         if len(self) == 1 and self.replay_candidate_ids:
             return self.action_open_replay_candidates()
         return True
+
+    @api.model
+    def _create_shipped(self, vals):
+        """Create and activate a version whose schema ships with the code.
+
+        Shipped schemas are reviewed with the code, so they skip the approval
+        workflow that governs versions made in Odoo: only code calls this.
+        """
+        now = fields.Datetime.now()
+        lifecycle = self.sudo().with_context(**{_LIFECYCLE_KEY: _LIFECYCLE})
+        version = lifecycle.create(vals)
+        version.write({"state": "active", "approved_on": now, "activated_on": now})
+        return version.with_env(self.env)
 
     def _parked_exceptions_now_passing(self):
         self.ensure_one()
@@ -396,7 +468,7 @@ class IntegrationContractVersion(models.Model):
 
     def action_deprecate(self):
         self._check_manager()
-        self.filtered(lambda r: r.state == "active").sudo().write({"state": "deprecated"})
+        self.filtered(lambda r: r.state == "active")._set_lifecycle({"state": "deprecated"})
         return True
 
     def action_retire(self):
@@ -404,12 +476,13 @@ class IntegrationContractVersion(models.Model):
         for rec in self:
             if rec.state != "deprecated":
                 raise UserError(self.env._("Deprecate a version before retiring it."))
-        self.sudo().write({"state": "retired"})
+        self._set_lifecycle({"state": "retired"})
         return True
 
     def action_new_version(self):
         """Copy this version into a new draft with the next minor number."""
         self.ensure_one()
+        self._check_manager()
         latest = self.contract_id.version_ids.sorted(lambda v: (v.major, v.minor, v.patch))[-1]
         new = self.copy(
             {

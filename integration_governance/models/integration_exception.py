@@ -4,7 +4,7 @@ from datetime import timedelta
 import psycopg2
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..lib import payload as payload_lib
 from ..lib.vocabulary import (
@@ -18,6 +18,37 @@ from ..lib.vocabulary import (
 from .integration_dry_run_recorder import DRY_RUN_JOURNAL
 
 DEFAULT_RETENTION_DAYS = 30
+MANAGER_GROUP = "integration_governance.group_integration_manager"
+# Recorded by the pipeline and changed by the service and the actions only
+# (a user's direct write of the payload would skip the edit-and-replay's
+# second approval; of the source, would replay another record).
+PIPELINE_FIELDS = frozenset(
+    {
+        "state",
+        "category",
+        "payload",
+        "payload_purged",
+        "violations",
+        "source_model",
+        "source_id",
+        "res_model",
+        "res_id",
+        "contract_id",
+        "contract_version_id",
+        "fingerprint",
+        "occurrence_count",
+        "first_seen",
+        "last_seen",
+        "escalated_on",
+        "replay_count",
+        "last_replay_error",
+        "dry_run_report",
+        "trace_id",
+        "job_uuid",
+        "system_id",
+        "company_id",
+    }
+)
 
 
 class IntegrationException(models.Model):
@@ -167,6 +198,7 @@ class IntegrationException(models.Model):
         return int(param) if param else DEFAULT_RETENTION_DAYS
 
     # -------------------------------------------------------- the service
+    @api.private
     @api.model
     def raise_exception(
         self,
@@ -277,10 +309,28 @@ class IntegrationException(models.Model):
         )
         return exception
 
+    # ------------------------------------------------------------ writes
+    def write(self, vals):
+        """What the pipeline recorded (payload, source, state...) changes only
+        through the service and the actions, which log why; a user edits the
+        working fields (assignee, team, severity, deadline) of their teams'
+        exceptions, a manager anything."""
+        protected = PIPELINE_FIELDS & set(vals)
+        if protected and not self.env.su and not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(
+                self.env._(
+                    "Changed only by the integration pipeline or its actions, not by hand: %s",
+                    ", ".join(sorted(protected)),
+                )
+            )
+        return super().write(vals)
+
     # ------------------------------------------------------ state changes
     def _set_state(self, state, reason):
         if not reason:
             raise UserError(self.env._("Give a reason for this change."))
+        # The right to change the state is the right to work the exception.
+        self.check_access("write")
         for rec in self:
             if rec.state == state:
                 continue
@@ -294,7 +344,7 @@ class IntegrationException(models.Model):
             )
             labels = dict(EXCEPTION_STATES)
             body = f"{labels[rec.state]} → {labels[state]}: {reason}"
-            rec.state = state
+            rec.sudo().state = state
             rec.message_post(body=body)
 
     def action_take(self):
@@ -466,6 +516,7 @@ class IntegrationException(models.Model):
         """Replay every open selected exception; the failed ones stay open."""
         return self.filtered(lambda r: r.state in OPEN_STATES).action_replay()
 
+    @api.private
     def dry_run(self, payload=None):
         """Run the replay in a savepoint that is always rolled back.
 

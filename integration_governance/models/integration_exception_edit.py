@@ -15,6 +15,22 @@ EDIT_STATES = [
 ]
 
 
+# Set by the workflow (apply, approve, reject) only, never by a direct write.
+EDIT_LIFECYCLE_FIELDS = frozenset(
+    {
+        "exception_id",
+        "state",
+        "author_id",
+        "approver_id",
+        "approved_on",
+        "applied_on",
+        "payload_before",
+        "purged",
+        "result",
+    }
+)
+
+
 class IntegrationExceptionEdit(models.Model):
     """An edited payload replayed for an exception, kept as evidence.
 
@@ -47,6 +63,45 @@ class IntegrationExceptionEdit(models.Model):
     needs_approval = fields.Boolean(compute="_compute_checks")
     reason = fields.Text()
     result = fields.Text(readonly=True)
+
+    # ------------------------------------------------------------ CRUD
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            for vals in vals_list:
+                forced = (
+                    EDIT_LIFECYCLE_FIELDS - {"exception_id", "state", "author_id", "payload_before"}
+                ) & set(vals)
+                author = vals.get("author_id", self.env.uid)
+                if (
+                    forced
+                    or vals.get("state", "draft") != "draft"
+                    or author not in (self.env.uid, self.env.user)
+                ):
+                    raise AccessError(
+                        self.env._(
+                            "An edit starts as a draft of yours; the rest is the workflow's."
+                        )
+                    )
+                # The original is the exception's payload, never what the caller
+                # says it was: the diff decides whether a second person approves.
+                exception = self.env["integration.exception"].browse(vals.get("exception_id"))
+                exception.check_access("write")
+                vals["payload_before"] = payload_lib.pretty(exception._replay_payload())
+        return super().create(vals_list)
+
+    def write(self, vals):
+        forced = EDIT_LIFECYCLE_FIELDS & set(vals)
+        if forced and not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "Changed by the edit's workflow (apply, approve, reject), not by hand: %s",
+                    ", ".join(sorted(forced)),
+                )
+            )
+        if "payload_after" in vals and any(rec.state not in ("draft", "failed") for rec in self):
+            raise UserError(self.env._("Only a draft edit can change its payload."))
+        return super().write(vals)
 
     def _parsed(self, text):
         try:
@@ -83,6 +138,7 @@ class IntegrationExceptionEdit(models.Model):
     def action_apply(self):
         """Replay with the edited payload, or ask for approval first."""
         self.ensure_one()
+        self.check_access("write")
         if self.state not in ("draft", "approved", "failed"):
             raise UserError(self.env._("This edit was already handled."))
         payload = self._parsed(self.payload_after)
@@ -91,7 +147,7 @@ class IntegrationExceptionEdit(models.Model):
                 self.env._("The edited payload breaks its contract:\n%s", self.violations_text)
             )
         if self.needs_approval and self.state != "approved":
-            self.state = "pending"
+            self.sudo().state = "pending"
             self.message_post(
                 body=self.env._(
                     "Financial fields changed (%s): waiting for a second person's approval.",
@@ -105,7 +161,7 @@ class IntegrationExceptionEdit(models.Model):
         exception = self.exception_id
         reason = self.env._("Edited and replayed by %s", self.author_id.name)
         ok = exception._replay(payload=payload, reason=reason)
-        self.write(
+        self.sudo().write(
             {
                 "state": "applied" if ok else "failed",
                 "applied_on": fields.Datetime.now(),
@@ -132,11 +188,22 @@ class IntegrationExceptionEdit(models.Model):
             raise AccessError(
                 self.env._("Only an Integration Manager or a Governance Approver can approve.")
             )
-        self.write(
+        self.sudo().write(
             {"state": "approved", "approver_id": user.id, "approved_on": fields.Datetime.now()}
         )
         return self._apply(self._parsed(self.payload_after))
 
     def action_reject(self):
-        self.filtered(lambda r: r.state == "pending").write({"state": "rejected"})
+        """A manager or approver refuses a pending edit; its author may withdraw it."""
+        user = self.env.user
+        reviewer = user.has_group(
+            "integration_governance.group_integration_manager"
+        ) or user.has_group("integration_governance.group_governance_approver")
+        for rec in self:
+            if not reviewer and rec.author_id != user:
+                raise AccessError(
+                    self.env._("Only its author, a manager or an approver can reject an edit.")
+                )
+        self.check_access("write")
+        self.filtered(lambda r: r.state == "pending").sudo().write({"state": "rejected"})
         return True

@@ -3,7 +3,7 @@ import contextvars
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..lib import payload as payload_lib
 from ..lib.vocabulary import DIRECTIONS
@@ -12,6 +12,8 @@ from ..lib.vocabulary import DIRECTIONS
 _PURGING = contextvars.ContextVar("integration_lineage_purging", default=False)
 # Steps recorded inside ``_batched()``, written in one insert when it ends.
 _BATCH = contextvars.ContextVar("integration_lineage_batch", default=None)
+# Set only by ``record_step(s)``: the one path allowed to create rows.
+_RECORDING = contextvars.ContextVar("integration_lineage_recording", default=False)
 
 STEPS = [
     ("received", "Received"),
@@ -91,6 +93,7 @@ class IntegrationLineage(models.Model):
     _record_idx = models.Index("(res_model, res_id)")
 
     # ------------------------------------------------------------ service
+    @api.private
     @api.model
     def record_step(self, step, **kwargs):
         """Append one step to a trace (a new trace when ``trace_id`` is empty).
@@ -102,7 +105,7 @@ class IntegrationLineage(models.Model):
         if batch is not None:
             batch.append({"step": step, **kwargs})
             return self.browse()
-        return self.sudo().create(self._step_vals(step, **kwargs))
+        return self._insert([self._step_vals(step, **kwargs)])
 
     @api.model
     @contextlib.contextmanager
@@ -132,13 +135,22 @@ class IntegrationLineage(models.Model):
                         kwargs[key] = alive[ident]
             self.record_steps(steps)
 
+    @api.private
     @api.model
     def record_steps(self, steps):
         """Append several steps at once (one lock and one insert per trace):
         ``steps`` is a list of ``record_step`` keyword dicts."""
         if not steps:
             return self.browse()
-        return self.sudo().create([self._step_vals(**kwargs) for kwargs in steps])
+        return self._insert([self._step_vals(**kwargs) for kwargs in steps])
+
+    @api.model
+    def _insert(self, vals_list):
+        token = _RECORDING.set(True)
+        try:
+            return self.sudo().create(vals_list)
+        finally:
+            _RECORDING.reset(token)
 
     @api.model
     def _step_vals(
@@ -180,7 +192,12 @@ class IntegrationLineage(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         """Stamp each row with its time and hash, chained to its trace's tail."""
+        if not _RECORDING.get():
+            raise AccessError(
+                self.env._("Lineage steps are recorded by the integration services only.")
+            )
         systems = self.env["integration.system"].sudo()
+        key = self._chain_key()
         tails = {}
         for vals in vals_list:
             trace_id = vals.get("trace_id") or payload_lib.new_trace_id()
@@ -192,9 +209,15 @@ class IntegrationLineage(models.Model):
             if trace_id not in tails:
                 tails[trace_id] = self._chain_tail(trace_id)
             vals["prev_hash"] = tails[trace_id]
-            vals["row_hash"] = payload_lib.chain_hash(vals["prev_hash"], _chained(vals))
+            vals["row_hash"] = payload_lib.chain_hash(vals["prev_hash"], _chained(vals), key)
             tails[trace_id] = vals["row_hash"]
         return super().create(vals_list)
+
+    @api.model
+    def _chain_key(self):
+        """The database's secret keys the chain: a row written behind the
+        services' back, even with a well-formed hash, does not verify."""
+        return self.env["ir.config_parameter"].sudo().get_param("database.secret") or ""
 
     def _chain_tail(self, trace_id):
         # One writer per trace at a time, so two workers never fork a chain.
@@ -221,6 +244,7 @@ class IntegrationLineage(models.Model):
         return super().unlink()
 
     # -------------------------------------------------------------- checks
+    @api.private
     @api.model
     def check_chain(self, trace_ids=None):
         """Every break in the hash chains of ``trace_ids`` (all when None).
@@ -237,6 +261,7 @@ class IntegrationLineage(models.Model):
             params,
         )
         breaks, previous = [], {}
+        key = self._chain_key()
         for row in self.env.cr.dictfetchall():
             trace = row["trace_id"]
             expected_prev = previous.get(trace, "")
@@ -250,7 +275,7 @@ class IntegrationLineage(models.Model):
                         "reason": "chain broken: a row before it is missing or changed",
                     }
                 )
-            elif payload_lib.chain_hash(expected_prev, _chained(values)) != row["row_hash"]:
+            elif payload_lib.chain_hash(expected_prev, _chained(values), key) != row["row_hash"]:
                 breaks.append(
                     {
                         "trace_id": trace,
@@ -262,6 +287,14 @@ class IntegrationLineage(models.Model):
         return breaks
 
     def action_check_chain(self):
+        """UI: check the chains of the selected steps' traces (a manager may
+        check every trace)."""
+        user = self.env.user
+        if not user.has_group("integration_governance.group_integration_user"):
+            raise AccessError(self.env._("Only integration users can check lineage."))
+        self.check_access("read")
+        if not self and not user.has_group("integration_governance.group_integration_manager"):
+            raise AccessError(self.env._("Only an Integration Manager can check every trace."))
         traces = set(self.mapped("trace_id")) or None
         breaks = self.check_chain(traces)
         message = (

@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.exceptions import AccessError
 
 
 class IntegrationReconciliationLine(models.Model):
@@ -31,6 +32,13 @@ class IntegrationReconciliationLine(models.Model):
     note = fields.Char()
 
     def action_heal(self):
+        """UI: heal the selected lines (an Integration Manager's decision)."""
+        if not self.env.user.has_group("integration_governance.group_integration_manager"):
+            raise AccessError(self.env._("Only an Integration Manager can heal a mismatch."))
+        self.check_access("write")
+        return self._heal()
+
+    def _heal(self):
         """Heal through the run's channel hook; without one, raise an exception."""
         for line in self:
             if line.run_id._heal_line(line):

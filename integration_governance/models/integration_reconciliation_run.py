@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..lib import payload as payload_lib
 
@@ -68,6 +68,7 @@ class IntegrationReconciliationRun(models.Model):
             run.exception_count = len(lines.filtered(lambda line: line.resolution == "exception"))
 
     # ------------------------------------------------------------ service
+    @api.private
     @api.model
     def start(self, kind, system, window_start=None, window_end=None):
         system = self.env["integration.system"]._resolve(system)
@@ -80,6 +81,7 @@ class IntegrationReconciliationRun(models.Model):
             }
         )
 
+    @api.private
     def add_mismatch(self, key, field_name, odoo_value, external_value, record=None, heal=True):
         """Record one difference; ``heal`` says whether it may heal automatically."""
         self.ensure_one()
@@ -100,6 +102,7 @@ class IntegrationReconciliationRun(models.Model):
             )
         )
 
+    @api.private
     def finish(self, compared_count, error=None):
         """Close the run; mismatches marked to heal are healed, the rest raised."""
         self.ensure_one()
@@ -112,7 +115,7 @@ class IntegrationReconciliationRun(models.Model):
             }
         )
         if not error:
-            self.line_ids.filtered(lambda line: line.resolution == "heal").action_heal()
+            self.line_ids.filtered(lambda line: line.resolution == "heal")._heal()
             self.line_ids.filtered(
                 lambda line: line.resolution == "exception" and not line.exception_id
             )._raise_exception()
@@ -137,4 +140,6 @@ class IntegrationReconciliationRun(models.Model):
         return method(line)
 
     def action_rerun(self):
+        if not self.env.user.has_group("integration_governance.group_integration_manager"):
+            raise AccessError(self.env._("Only an Integration Manager can run a reconciliation."))
         raise UserError(self.env._("This kind of run is started by its channel module."))

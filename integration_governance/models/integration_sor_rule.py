@@ -98,6 +98,7 @@ class IntegrationSorRule(models.Model):
         # A company's own rule wins over a shared one for the same field.
         return rules.sorted(lambda r: (not r.company_id, r.sequence, r.id))
 
+    @api.private
     @api.model
     def filter_values(
         self,

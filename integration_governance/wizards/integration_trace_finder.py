@@ -26,6 +26,7 @@ class IntegrationTraceFinder(models.TransientModel):
                 self.env._("Where is %s?", what) if what else self.env._("Where is…?")
             )
 
+    @api.private
     @api.model
     def find_traces(self, query=None, record=None):
         """Trace ids touching ``query`` (external ref, document name, trace id)
@@ -112,6 +113,7 @@ class IntegrationTraceFinder(models.TransientModel):
             html.append(Markup("</ul>"))
         return Markup("").join(html)
 
+    @api.private
     @api.model
     def open_for(self, trace_id=None, record=None, query=None):
         vals = {"trace_id": trace_id, "query": query}

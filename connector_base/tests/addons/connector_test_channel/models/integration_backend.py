@@ -120,16 +120,11 @@ class IntegrationBackend(models.Model):
                 "direction": "inbound",
             }
         )
-        version = (
-            self.env["integration.contract.version"]
-            .sudo()
-            .create(
-                {
-                    "contract_id": contract.id,
-                    "version": "1.0.0",
-                    "schema_json": ORDER_SCHEMA.read_text(),
-                }
-            )
+        self.env["integration.contract.version"]._create_shipped(
+            {
+                "contract_id": contract.id,
+                "version": "1.0.0",
+                "schema_json": ORDER_SCHEMA.read_text(),
+            }
         )
-        version.write({"state": "active"})
         return True
