@@ -4,7 +4,7 @@ import time
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..lib import retry as retry_lib
 from ..lib.http_client import HttpClient
@@ -388,20 +388,42 @@ class IntegrationBackend(models.Model):
                 return True
 
     # ------------------------------------------------------------ actions
+    def _check_integration_manager(self):
+        """Actions that change a backend, its secrets or the channel are an
+        Integration Manager's (or a system administrator's): checked before
+        any ``sudo()``, since every public method is reachable over RPC."""
+        user = self.env.user
+        if not (
+            self.env.su
+            or user.has_group("integration_governance.group_integration_manager")
+            or user.has_group("base.group_system")
+        ):
+            raise AccessError(self.env._("Only an Integration Manager can do this."))
+        self.check_access("write")
+
     def action_activate(self):
+        self._check_integration_manager()
         self.write({"state": "active"})
+        return True
 
     def action_pause(self):
+        self._check_integration_manager()
         self.write({"state": "paused"})
+        return True
 
     def action_disable(self):
+        self._check_integration_manager()
         self.write({"state": "disabled"})
+        return True
 
     def action_regenerate_webhook_token(self):
+        self._check_integration_manager()
         for backend in self.sudo():
             backend.webhook_token = secrets.token_urlsafe(32)
+        return True
 
     def action_rotate_secrets(self):
+        self._check_integration_manager()
         count = self.env["integration.credential"].sudo()._rotate_all()
         return {
             "type": "ir.actions.client",

@@ -474,6 +474,7 @@ class IntegrationBackend(models.Model):
         )
 
     def action_shopify_clear_attention(self):
+        self._check_integration_manager()
         self.write({"shopify_needs_attention": False})
         for backend in self:
             self.env["integration.circuit"].sudo().search([("backend_id", "=", backend.id)]).write(
@@ -483,6 +484,7 @@ class IntegrationBackend(models.Model):
     # ------------------------------------------------------------- flows
     def action_shopify_test_connection(self):
         self.ensure_one()
+        self._check_integration_manager()
         shop = self._shopify_call(queries.SHOP, operation="Shop")["shop"]
         return {
             "type": "ir.actions.client",
@@ -509,6 +511,7 @@ class IntegrationBackend(models.Model):
 
     def action_shopify_sync_locations(self):
         """Create the store's locations, mapped to the company's first warehouse."""
+        self._check_integration_manager()
         Location = self.env["shopify.location"].sudo()
         for backend in self:
             warehouse = self.env["stock.warehouse"].search(
@@ -855,6 +858,7 @@ class IntegrationBackend(models.Model):
 
     # ------------------------------------------------------------- catalog
     def action_shopify_import_catalog(self):
+        self._check_integration_manager()
         for backend in self:
             backend.with_delay(
                 channel=backend.job_channel,
@@ -991,6 +995,7 @@ class IntegrationBackend(models.Model):
 
     def action_shopify_check_webhooks(self):
         self.ensure_one()
+        self._check_integration_manager()
         report = self._shopify_check_webhooks()
         return {
             "type": "ir.actions.client",
