@@ -183,7 +183,8 @@ class IntegrationContractVersion(models.Model):
     def _check_new_version_vals(self, vals):
         """A version made by hand starts as a draft written by its creator."""
         author = vals.get("author_id", self.env.uid)
-        if vals.get("state", "draft") != "draft" or author not in (self.env.uid, self.env.user):
+        author = author.id if isinstance(author, models.BaseModel) else author
+        if vals.get("state", "draft") != "draft" or author != self.env.uid:
             raise AccessError(
                 self.env._("A new contract version is a draft written by you: submit it.")
             )

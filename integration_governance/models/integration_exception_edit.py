@@ -73,11 +73,8 @@ class IntegrationExceptionEdit(models.Model):
                     EDIT_LIFECYCLE_FIELDS - {"exception_id", "state", "author_id", "payload_before"}
                 ) & set(vals)
                 author = vals.get("author_id", self.env.uid)
-                if (
-                    forced
-                    or vals.get("state", "draft") != "draft"
-                    or author not in (self.env.uid, self.env.user)
-                ):
+                author = author.id if isinstance(author, models.BaseModel) else author
+                if forced or vals.get("state", "draft") != "draft" or author != self.env.uid:
                     raise AccessError(
                         self.env._(
                             "An edit starts as a draft of yours; the rest is the workflow's."
