@@ -75,6 +75,12 @@ class IntegrationWebhook(http.Controller):
             payload = json.loads(body)
         except (UnicodeDecodeError, ValueError):
             return _reply(400, {"error": "body is not JSON"})
+        problem = backend._webhook_check(headers, payload)
+        if problem:
+            _logger.warning(
+                "integration webhook: backend %s refused a delivery: %s", backend_id, problem
+            )
+            return _reply(400, {"error": problem})
         description = backend._webhook_describe(headers, payload)
         event_id = env["integration.event"]._insert_received(backend, description, payload, headers)
         if event_id is None:

@@ -39,6 +39,20 @@ class ThrottledError(TransientError):
     kind = "throttling"
 
 
+class ConcurrencyError(TransientError):
+    """Another job wrote the same row first (unique key, serialization, deadlock):
+    a new transaction sees its work, so running again converges on one record."""
+
+    kind = "internal"
+
+
+class UnexpectedError(TransientError):
+    """An error no adapter classified (a bug, a broken record): a few more tries,
+    then a dead letter a person owns, never a failed job nobody reads."""
+
+    kind = "internal"
+
+
 class PermanentError(IntegrationError):
     """Retrying the same call cannot help; a human or a data fix is needed."""
 

@@ -207,6 +207,15 @@ class IntegrationBackend(models.Model):
         """Hook: ``{"topic", "external_id", "dedup_key", "updated_at"}`` of a delivery."""
         raise NotImplementedError(f"{self.channel_type} backends do not take webhooks")
 
+    def _webhook_check(self, headers, payload):
+        """Hook: why an authentic delivery is not for this backend, or None.
+
+        The channel's identity headers (its account, its topic) are compared
+        with the backend and its subscriptions; a delivery that fails is
+        refused with 400 and nothing is stored.
+        """
+        return None
+
     def _event_contract_code(self, event):
         """Hook: the channel contract an event's payload must meet (None: no check)."""
         return None

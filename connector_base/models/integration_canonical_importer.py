@@ -1,4 +1,5 @@
 from odoo import Command, api, fields, models
+from odoo.tools import plaintext2html
 
 from .integration_event import PipelineError
 
@@ -139,7 +140,8 @@ class IntegrationCanonicalImporter(models.AbstractModel):
             "origin": f"{backend.name} {doc['name']}",
             "company_id": backend.company_id.id,
             "date_order": fields.Datetime.to_datetime(doc["created_at"][:19].replace("T", " ")),
-            "note": doc.get("note") or False,
+            # The customer's words, shown as text: escaped, never read as HTML.
+            "note": plaintext2html(doc["note"]) if doc.get("note") else False,
         }
         pricelist = self._pricelist(backend, doc["currency"])
         if pricelist:
@@ -585,11 +587,16 @@ class IntegrationCanonicalImporter(models.AbstractModel):
 
     @api.model
     def _check_refund_total(self, backend, order, doc, credit_note):
-        """The channel's refund and the credit note must agree (to the cent);
-        on a mismatch the draft goes and the refund becomes an exception."""
+        """The channel's refund and the credit note must agree like money does
+        (the currency's rounding, the channel's rounding method, the backend's
+        tolerance); on a mismatch the draft goes and the refund becomes an
+        exception."""
         currency = credit_note.currency_id
         total = credit_note.amount_total
-        if doc["currency"] == currency.name and abs(total - doc["total_refund"]) <= 0.01:
+        lines = len(credit_note.invoice_line_ids.filtered("tax_ids")) or 1
+        if doc["currency"] == currency.name and backend._amounts_match(
+            doc["total_refund"], total, currency, lines, company=credit_note.company_id
+        ):
             return
         credit_note.unlink()
         raise PipelineError(

@@ -2,13 +2,22 @@ import json
 import logging
 import time
 
+from psycopg2 import errors as pg_errors
+
 from odoo import api, fields, models
 from odoo.addons.integration_governance.lib import payload as payload_lib
+from odoo.addons.integration_governance.lib.vocabulary import OPEN_STATES
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.job import Job
 from odoo.exceptions import UserError
 
-from ..lib.retry import IntegrationError, PermanentError, TransientError
+from ..lib.retry import (
+    ConcurrencyError,
+    IntegrationError,
+    PermanentError,
+    TransientError,
+    UnexpectedError,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -21,6 +30,19 @@ STATES = [
     ("ignored", "Ignored"),
 ]
 KEPT_HEADERS = ("content-type", "user-agent", "traceparent")
+# Another job wrote the same key first: a retry in a new transaction sees it.
+CONCURRENCY_ERRORS = (
+    pg_errors.UniqueViolation,
+    pg_errors.SerializationFailure,
+    pg_errors.DeadlockDetected,
+    pg_errors.LockNotAvailable,
+)
+# An error nobody classified gets this many tries in all, then a dead letter.
+UNEXPECTED_ATTEMPTS = 3
+# The sweep leaves alone what changed more recently than this (a job may be on it).
+SWEEP_GRACE_MINUTES = 10
+# Queue job states in which a job will still run.
+LIVE_JOB_STATES = ("wait_dependencies", "pending", "enqueued", "started")
 
 
 class PipelineError(IntegrationError):
@@ -73,7 +95,12 @@ class IntegrationEvent(models.Model):
     # -------------------------------------------------------------- intake
     @api.model
     def _insert_received(self, backend, description, payload, headers, source="webhook"):
-        """Insert or ignore one delivery in a single statement; its id or None."""
+        """Insert one delivery in a single statement; its id, or None for a duplicate.
+
+        A redelivery of an event that never got done (failed, or left without a
+        live job by a killed worker) brings it back to ``received`` so the drain
+        picks it up again, instead of being folded away as a duplicate.
+        """
         kept = {k: v for k, v in headers.items() if k.lower() in KEPT_HEADERS}
         trace_id = (
             payload_lib.trace_id_from_traceparent(
@@ -90,7 +117,16 @@ class IntegrationEvent(models.Model):
             VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 'received', 0,
                     now() at time zone 'UTC', %s, %s, %s,
                     now() at time zone 'UTC', now() at time zone 'UTC')
-            ON CONFLICT (backend_id, dedup_key) DO NOTHING
+            ON CONFLICT (backend_id, dedup_key) DO UPDATE
+                SET state = 'received', job_uuid = NULL,
+                    write_date = now() at time zone 'UTC'
+                WHERE integration_event.state = 'failed'
+                   OR (integration_event.state IN ('received', 'processing')
+                       AND integration_event.job_uuid IS NOT NULL
+                       AND NOT EXISTS (
+                           SELECT 1 FROM queue_job
+                           WHERE queue_job.uuid = integration_event.job_uuid
+                             AND queue_job.state IN %s))
             RETURNING id
             """,
             [
@@ -105,6 +141,7 @@ class IntegrationEvent(models.Model):
                 description.get("updated_at"),
                 self.env.uid,
                 self.env.uid,
+                LIVE_JOB_STATES,
             ],
         )
         row = self.env.cr.fetchone()
@@ -125,7 +162,13 @@ class IntegrationEvent(models.Model):
 
     # ----------------------------------------------------------- pipeline
     def _process(self):
-        """The governed pipeline for one event (run as a queue job)."""
+        """The governed pipeline for one event (run as a queue job).
+
+        Every error ends somewhere a person sees: transient ones are retried
+        with backoff, business and contract ones become exceptions, and what
+        nobody classified (a bug, a constraint) is retried a few times and then
+        becomes a dead-letter exception; nothing leaves the event in limbo.
+        """
         self.ensure_one()
         if self.state in ("done", "ignored"):
             return "already processed"
@@ -139,6 +182,8 @@ class IntegrationEvent(models.Model):
                     self._step("received", message=f"{self.source} {self.topic or ''}")
                 with self.env.cr.savepoint():
                     record = self._run_pipeline(self.payload)
+        except RetryableJobError:
+            raise  # a hook already chose its delay
         except TransientError as error:
             return self._handle_transient(error)
         except PipelineError as error:
@@ -150,6 +195,22 @@ class IntegrationEvent(models.Model):
         except UserError as error:
             self._fail("internal", str(error))
             return f"failed: {error}"
+        except CONCURRENCY_ERRORS as error:
+            # Two jobs created the same customer, binding or order: the other
+            # one won; the next attempt finds its record.
+            return self._handle_transient(
+                ConcurrencyError(f"concurrent write: {error.pgerror or error}"), quick=True
+            )
+        except Exception as error:
+            _logger.exception("integration event %s: unexpected error", self.id)
+            # A retry rolls this transaction back: the job counts the tries.
+            job_uuid = self.env.context.get("job_uuid")
+            job = Job.load(self.env, job_uuid) if job_uuid else None
+            tries = job.retry + 1 if job else attempt
+            if tries < UNEXPECTED_ATTEMPTS:
+                return self._handle_transient(UnexpectedError(f"{type(error).__name__}: {error}"))
+            self._dead_letter(f"{type(error).__name__}: {error}")
+            return f"dead letter: {error}"
         if self.state == "ignored":
             return "ignored: stale update"
         self.write(
@@ -161,26 +222,109 @@ class IntegrationEvent(models.Model):
                 "res_id": record.id if record else False,
             }
         )
+        self._resolve_own_exceptions()
         self.backend_id._mark_flow_success("orders_in")
         return f"done: {record.display_name if record else 'nothing to import'}"
 
-    def _handle_transient(self, error):
+    def _handle_transient(self, error, quick=False):
         job_uuid = self.env.context.get("job_uuid")
         job = Job.load(self.env, job_uuid) if job_uuid else None
         self.last_error = str(error)
         # queue_job counts this attempt only once it returns: it is retry + 1.
         if job is None or (job.max_retries and job.retry + 1 >= job.max_retries):
-            self._fail(
-                error.kind,
-                f"Retries exhausted: {error}",
-                severity="high",
-                name=f"Dead letter: {self.topic} {self.external_id or self.id}",
-            )
+            self._dead_letter(f"Retries exhausted: {error}", category=error.kind)
             return f"dead letter: {error}"
         self.state = "received"
-        delay = self.backend_id._retry_delay(job.retry + 1, error.retry_after)
+        if quick:
+            # The conflicting transaction has committed: a second or two will do.
+            delay = self.backend_id._retry_delay(1, None) / 5 + 1
+        else:
+            delay = self.backend_id._retry_delay(job.retry + 1, error.retry_after)
         self._step("received", outcome="warning", message=f"retry in {delay:.0f}s: {error}")
         raise RetryableJobError(str(error), seconds=max(int(delay), 1))
+
+    def _dead_letter(self, message, category="internal"):
+        """The last stop of an event: failed, replayable, owned by a team.
+
+        One exception per event (its fingerprint), however often it dies.
+        """
+        return self._fail(
+            category,
+            message,
+            severity="high",
+            name=f"Dead letter: {self.topic or 'event'} {self.external_id or self.id}",
+            fingerprint_parts=["dead_letter", self._name, self.id],
+        )
+
+    def _on_job_failed(self, exc_info=None, exc_name=None, exc_message=None):
+        """queue_job's on-fail hook: a job that died outside the pipeline's own
+        handling (an error escaping it, retries spent by queue_job) still ends
+        as a dead letter, never as a failed job nobody reads."""
+        for event in self.filtered(lambda e: e.state in ("received", "processing")):
+            event._dead_letter(f"Job failed: {exc_name or ''} {exc_message or ''}".strip())
+        return True
+
+    def _resolve_own_exceptions(self):
+        """A later attempt succeeded: the exceptions this event raised are over."""
+        exceptions = (
+            self.env["integration.exception"]
+            .sudo()
+            .search(
+                [
+                    ("source_model", "=", self._name),
+                    ("source_id", "=", self.id),
+                    ("state", "in", OPEN_STATES),
+                ]
+            )
+        )
+        if exceptions:
+            exceptions._set_state(
+                "resolved",
+                self.env._("Processed on attempt %(attempt)s.", attempt=self.attempts),
+            )
+
+    # --------------------------------------------------------------- sweep
+    @api.model
+    def _cron_sweep(self, grace_minutes=SWEEP_GRACE_MINUTES, max_attempts=10):
+        """Find events left ``received`` or ``processing`` with no live job (a
+        killed worker, a lost enqueue, a restarted database) and hand them to
+        the queue again; one that keeps getting lost becomes a dead letter."""
+        self.flush_model()
+        self.env["queue.job"].flush_model()
+        self.env.cr.execute(
+            """
+            SELECT e.id FROM integration_event e
+            JOIN integration_backend b ON b.id = e.backend_id AND b.state = 'active'
+            WHERE e.state IN ('received', 'processing')
+              AND e.write_date < (now() at time zone 'UTC') - %s * interval '1 minute'
+              AND NOT EXISTS (SELECT 1 FROM queue_job j
+                              WHERE j.uuid = e.job_uuid AND j.state IN %s)
+              AND (e.job_uuid IS NOT NULL OR e.state = 'processing'
+                   OR NOT EXISTS (SELECT 1 FROM queue_job d
+                                  WHERE d.identity_key = 'integration.backend:'
+                                        || e.backend_id || ':drain'
+                                    AND d.state IN %s))
+            ORDER BY e.id
+            LIMIT 5000
+            FOR UPDATE OF e SKIP LOCKED
+            """,
+            [grace_minutes, LIVE_JOB_STATES, LIVE_JOB_STATES],
+        )
+        events = self.browse([row[0] for row in self.env.cr.fetchall()]).sudo()
+        lost = events.filtered(lambda e: e.attempts >= max_attempts)
+        for event in lost:
+            event._dead_letter(f"Lost {event.attempts} times without finishing")
+        revived = events - lost
+        # Counted in the sweep's own transaction: a killed attempt counts nothing.
+        for event in revived:
+            event.write({"state": "received", "job_uuid": False, "attempts": event.attempts + 1})
+        for backend in revived.mapped("backend_id"):
+            backend._ensure_drain_job()
+        if revived:
+            _logger.warning(
+                "integration sweep: %s event(s) handed to the queue again", len(revived)
+            )
+        return len(revived)
 
     def _run_pipeline(self, payload):
         """Contract, mapping, canonical contract, system of record, import."""
@@ -192,6 +336,12 @@ class IntegrationEvent(models.Model):
                 "ignored", outcome="skipped", message="older than the update already applied"
             )
             return None
+        if not self.topic:
+            raise PipelineError(
+                "contract",
+                f"Delivery {self.dedup_key} names no topic: nothing can say what it is",
+                name=f"Delivery without a topic on {backend.name}",
+            )
         contract_code = backend._event_contract_code(self)
         if contract_code:
             self._check_contract(contract_code, payload)
