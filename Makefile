@@ -2,7 +2,7 @@
 # importable by $(PYTHON), or the documented default /opt/odoo19.
 PYTHON ?= python3
 
-.PHONY: run test bench lint check
+.PHONY: run test bench chaos lint check
 run:
 	$(PYTHON) tools/suite.py run
 
@@ -14,6 +14,11 @@ check:
 
 bench:
 	$(PYTHON) tools/suite.py bench
+
+# Orders through the live pipeline while workers, the job runner, the server
+# and PostgreSQL are killed (tools/chaos.py; CHAOS_ORDERS, CHAOS_SEED).
+chaos:
+	$(PYTHON) tools/suite.py chaos
 
 lint:
 	$(PYTHON) -m ruff check . && $(PYTHON) -m ruff format --check .

@@ -105,15 +105,16 @@ def create_products(env, skus, quantities, batch=500):
     return products, stock
 
 
-def create_backend(env, sandbox, stock):
+def create_backend(env, sandbox, stock, name="Shopify bench", code="shopify_bench", domain=DOMAIN):
+    """The backend of shop ``domain`` (made by start_sandbox: its token and secret)."""
     backend = env["integration.backend"].create(
         {
-            "name": "Shopify bench",
-            "code": f"shopify_bench_{int(time.time())}",
+            "name": name,
+            "code": f"{code}_{int(time.time())}",
             "channel_type": "shopify",
             "state": "active",
-            "shopify_shop_domain": DOMAIN,
-            "api_url": sandbox.shop_url(DOMAIN),
+            "shopify_shop_domain": domain,
+            "api_url": sandbox.shop_url(domain),
             "shopify_auth": "legacy_token",
             "timeout_read": 30,
         }

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Set up and drive the suite on a real Odoo 19: ``run``, ``test``, ``bench``.
+"""Set up and drive the suite on a real Odoo 19: ``run``, ``test``, ``bench``, ``chaos``.
 
 Plain Python rather than shell so that the same steps (find Odoo, start the
 private PostgreSQL cluster, write the Odoo configuration, create a database)
@@ -150,10 +150,15 @@ def _as_cluster_owner(cmd):
 
 
 class PrivateCluster:
-    """A PostgreSQL cluster under .run/pg listening on a local socket only."""
+    """A PostgreSQL cluster under .run/pg listening on a local socket only.
 
-    def __init__(self):
-        self.dir = RUN / "pg"
+    ``directory`` and ``port`` give another one (the chaos test's, which it
+    restarts, lives in .run/chaos-pg): its own data, socket and log.
+    """
+
+    def __init__(self, directory=None, port=None):
+        self.dir = Path(directory) if directory else RUN / "pg"
+        self.port = int(port or PG_PORT)
         self.data = self.dir / "data"
         self.socket = self.dir / "socket"
         self.started_here = False
@@ -196,7 +201,7 @@ class PrivateCluster:
                 stdout=subprocess.DEVNULL,
             )
         if not self.running():
-            say(f"starting PostgreSQL on socket {self.socket} (port {PG_PORT})")
+            say(f"starting PostgreSQL on socket {self.socket} (port {self.port})")
             subprocess.run(
                 _as_cluster_owner(
                     [
@@ -207,7 +212,7 @@ class PrivateCluster:
                         str(self.dir / "postgresql.log"),
                         "-w",
                         "-o",
-                        f"-k {self.socket} -p {PG_PORT} -c listen_addresses='' "
+                        f"-k {self.socket} -p {self.port} -c listen_addresses='' "
                         "-c max_connections=200 -c fsync=off "
                         "-c synchronous_commit=off",
                         "start",
@@ -235,9 +240,19 @@ class PrivateCluster:
             stdout=subprocess.DEVNULL,
         )
 
+    def restart(self):
+        """``pg_ctl restart -m fast``: every open connection is cut."""
+        subprocess.run(
+            _as_cluster_owner(
+                [pg_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "restart"]
+            ),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+
     def psql(self, sql, db="postgres"):
         return subprocess.run(
-            [pg_bin("psql"), "-h", str(self.socket), "-p", str(PG_PORT), "-U", PG_USER]
+            [pg_bin("psql"), "-h", str(self.socket), "-p", str(self.port), "-U", PG_USER]
             + ["-d", db, "-tAc", sql],
             capture_output=True,
             text=True,
@@ -245,7 +260,7 @@ class PrivateCluster:
 
 
 # ------------------------------------------------------------------- config
-def write_config(odoo_path, cluster, name, db_name, workers=0, extra=None):
+def write_config(odoo_path, cluster, name, db_name, workers=0, extra=None, data_dir=None):
     addons = [
         str(ROOT),
         str(odoo_path / "addons"),
@@ -257,7 +272,7 @@ def write_config(odoo_path, cluster, name, db_name, workers=0, extra=None):
     lines = [
         "[options]",
         "addons_path = " + ",".join(addons),
-        f"data_dir = {RUN / 'data'}",
+        f"data_dir = {data_dir or RUN / 'data'}",
         f"db_name = {db_name}",
         f"dbfilter = ^{db_name}$",
         "list_db = False",
@@ -274,7 +289,7 @@ def write_config(odoo_path, cluster, name, db_name, workers=0, extra=None):
     if cluster:
         lines += [
             f"db_host = {cluster.socket}",
-            f"db_port = {PG_PORT}",
+            f"db_port = {cluster.port}",
             f"db_user = {PG_USER}",
         ]
     else:
@@ -293,7 +308,11 @@ def write_config(odoo_path, cluster, name, db_name, workers=0, extra=None):
     # Tests run jobs themselves: no job runner thread in the test process.
     # Benchmarks: two jobs at once, under root.integration too (its backends'
     # channels root.integration.<code> fall back to it).
-    channels = {"test": "root:0", "bench": "root:2,root.integration:2"}.get(name, "root:2")
+    channels = {
+        "test": "root:0",
+        "bench": "root:2,root.integration:2",
+        "chaos": "root:2,root.integration:2",
+    }.get(name, "root:2")
     lines += ["", "[queue_job]", f"channels = {channels}"]
     path = RUN / f"odoo-{name}.conf"
     path.write_text("\n".join(lines) + "\n")
@@ -789,6 +808,13 @@ def print_shopify_bench(orders, stock):
     )
 
 
+def cmd_chaos(args):
+    """The chaos test (tools/chaos.py): its own cluster, database, server and ports."""
+    import chaos
+
+    return chaos.main()
+
+
 def cmd_check(args):
     odoo_path, version = find_odoo()
     print(f"Odoo {version} at {odoo_path}")
@@ -804,6 +830,7 @@ def main():
     test.set_defaults(func=cmd_test)
     sub.add_parser("check").set_defaults(func=cmd_check)
     sub.add_parser("bench").set_defaults(func=cmd_bench)
+    sub.add_parser("chaos").set_defaults(func=cmd_chaos)
     args = parser.parse_args()
     sys.exit(args.func(args))
 

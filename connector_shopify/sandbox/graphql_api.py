@@ -1344,9 +1344,11 @@ class GraphQLEndpoint:
                     ],
                 }
             forced = shop.faults.throttle_next > 0
+            if forced:
+                shop.faults.throttle_next -= 1
+            else:
+                forced = shop.faults.roll(shop.faults.throttle_rate)
             if forced or requested > available_before:
-                if forced:
-                    shop.faults.throttle_next -= 1
                 call["throttled"] = True
                 return 200, {
                     "errors": [_error("Throttled", "THROTTLED", documentation=THROTTLE_DOC)],

@@ -22,6 +22,22 @@ INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wr
 GRAPHQL_PATH = re.compile(r"^/shops/(?P<shop>[^/]+)/admin/api/(?P<version>[^/]+)/graphql\.json$")
 OAUTH_PATH = re.compile(r"^/shops/(?P<shop>[^/]+)/admin/oauth/access_token$")
 CONTROL_SHOP = re.compile(r"^/_sandbox/shops/(?P<shop>[^/]+)(?P<rest>/.*)?$")
+# Shopify's answers to a refused call: 429 ("Too Many Requests", with the
+# Retry-After header in seconds as Shopify sends it) and its edge's 5xx.
+ERROR_BODIES = {
+    429: "Exceeded 2 calls per second for api client. Reduce request rates to resume "
+    "uninterrupted service.",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
+
+
+def error_answer(status):
+    """(status, body, headers) of a call refused with ``status``."""
+    headers = {"Retry-After": "1.0"} if status == 429 else {}
+    return status, {"errors": ERROR_BODIES.get(status, "Service Unavailable")}, headers
 
 
 class ShopifySandbox:
@@ -181,11 +197,26 @@ class ShopifySandbox:
             fail_status = faults.fail_status if faults.fail_next > 0 else None
             if fail_status:
                 faults.fail_next -= 1
+            elif faults.roll(faults.error_rate):
+                fail_status = faults.error_status()
+            if fail_status:
+                # Refused before execution: no cost taken, logged like a call.
+                shop.calls.append(
+                    {
+                        "at": time.time(),
+                        "operation": None,
+                        "version": version,
+                        "requested": None,
+                        "actual": None,
+                        "throttled": int(fail_status) == 429,
+                        "available_before": None,
+                        "fault": int(fail_status),
+                    }
+                )
         if hang:
             time.sleep(float(hang))
         if fail_status:
-            headers = {"Retry-After": "1.0"} if fail_status == 429 else {}
-            return int(fail_status), {"errors": "Service Unavailable"}, headers
+            return error_answer(int(fail_status))
         if version not in self.versions:
             return 404, {"errors": "Not Found"}, {}
         with self.store.lock:

@@ -7,6 +7,7 @@ state to the next (an order, its fulfillment orders and its stock together).
 
 import copy
 import itertools
+import random
 import secrets
 import threading
 import time
@@ -158,7 +159,11 @@ class Bucket:
 
 
 class Faults:
-    """Switches that make the next calls or deliveries misbehave on purpose."""
+    """Switches that make the next calls or deliveries misbehave on purpose.
+
+    The ``*_next`` counters hit the next calls; the rates hit a random share
+    of all calls (``fault_seed`` makes the draw repeatable).
+    """
 
     def __init__(self):
         self.throttle_next = 0
@@ -166,13 +171,28 @@ class Faults:
         self.fail_status = 503
         self.hang_next = 0
         self.hang_seconds = 0.0
+        self.throttle_rate = 0.0
+        self.error_rate = 0.0
+        self.error_statuses = [429, 500, 502, 503, 504]
+        self.fault_seed = None
         self.webhook_duplicate = False
         self.webhook_reorder = False
         self.webhook_fail_next = 0
         self.webhook_drop_first_attempt = False
+        self._random = random.Random()
+
+    def reseed(self):
+        self._random = random.Random(self.fault_seed)
+
+    def roll(self, rate):
+        """True for a share ``rate`` of the calls (the caller holds the store lock)."""
+        return bool(rate) and self._random.random() < float(rate)
+
+    def error_status(self):
+        return int(self._random.choice(self.error_statuses or [503]))
 
     def as_dict(self):
-        return dict(vars(self))
+        return {key: value for key, value in vars(self).items() if not key.startswith("_")}
 
 
 class Shop:
@@ -355,6 +375,10 @@ class Store:
                 "status": "fail_status",
                 "hang_next": "hang_next",
                 "hang_seconds": "hang_seconds",
+                "throttle_rate": "throttle_rate",
+                "error_rate": "error_rate",
+                "error_statuses": "error_statuses",
+                "fault_seed": "fault_seed",
                 "webhook_duplicate": "webhook_duplicate",
                 "webhook_reorder": "webhook_reorder",
                 "webhook_fail_next": "webhook_fail_next",
@@ -367,6 +391,8 @@ class Store:
                 if key not in names:
                     raise SandboxError(f"unknown fault {key}")
                 setattr(shop.faults, names[key], value)
+            if "fault_seed" in faults:
+                shop.faults.reseed()
             return shop.faults.as_dict()
 
     # ------------------------------------------------------------ locations
