@@ -142,3 +142,16 @@ class TestNothingLost(PipelineCase):
         order = self.env["sale.order"].create(doc_values)
         self.assertIn("&lt;b&gt;not&lt;/b&gt;", str(order.note))
         self.assertIn("Ring twice <b>not</b> once & leave", html2plaintext(order.note))
+
+    def test_job_failing_outside_the_pipeline_ends_as_a_dead_letter(self):
+        self.post(self.order_payload(4006))
+        self.run_jobs(max_rounds=1)
+        event = self.event_of(4006)
+        job = Job.load(self.env, event.job_uuid)
+        # queue_job calls this hook when it gives a job up (its retries spent).
+        self.assertEqual(job.on_fail_method_name, "_on_job_failed")
+        job.on_fail({"exc_name": "FailedJobError", "exc_message": "Max. retries (5) reached"})
+        self.assertEqual(event.state, "failed")
+        exception = self.exceptions_of(event)
+        self.assertTrue(exception.name.startswith("Dead letter"))
+        self.assertIn("Max. retries", exception.message)
