@@ -10,3 +10,5 @@ from . import integration_event
 from . import integration_job_sweep
 from . import integration_canonical_importer
 from . import integration_contract
+from . import integration_backend_reconcile_orders
+from . import integration_reconciliation_run

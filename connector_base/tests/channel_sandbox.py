@@ -8,12 +8,14 @@ import json
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 
 class ChannelSandbox:
     def __init__(self, token="sandbox-token"):
         self.token = token
         self.customers = {}
+        self.orders = {}  # id -> the order as its webhook carries it
         self.failures = []  # [(status, retry_after)] for the next calls
         self.calls = []
         self.acknowledged = []
@@ -38,6 +40,17 @@ class ChannelSandbox:
                     return
                 if self.headers.get("X-Test-Token") != sandbox.token:
                     return self._json(401, {"errors": "[API] Invalid API key or access token"})
+                url = urlsplit(self.path)
+                if url.path == "/orders":
+                    # Orders updated in [updated_at_min, updated_at_max] (ISO 8601, UTC).
+                    query = {k: v[0] for k, v in parse_qs(url.query).items()}
+                    low, high = query.get("updated_at_min", ""), query.get("updated_at_max", "~")
+                    orders = [
+                        order
+                        for _id, order in sorted(sandbox.orders.items())
+                        if low <= order["updated_at"] <= high
+                    ]
+                    return self._json(200, {"orders": orders})
                 match = re.match(r"^/customers/(\d+)$", self.path)
                 if not match or int(match.group(1)) not in sandbox.customers:
                     return self._json(404, {"errors": "Not Found"})

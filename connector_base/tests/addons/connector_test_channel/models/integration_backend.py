@@ -102,6 +102,35 @@ class IntegrationBackend(models.Model):
         )
         return None
 
+    def _channel_orders(self, window_start, window_end):
+        """The channel's orders updated in the window, as its webhooks carry them."""
+        if self.channel_type != "test_channel":
+            return super()._channel_orders(window_start, window_end)
+        response = self._client().request(
+            "GET",
+            "/orders",
+            params={
+                "updated_at_min": window_start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "updated_at_max": window_end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            },
+            endpoint="/orders",
+        )
+        return [
+            {
+                "external_id": str(order["id"]),
+                "name": order["name"],
+                "updated_at": order["updated_at"],
+                "payload": order,
+                "topic": "orders/create",
+            }
+            for order in response.json()["orders"]
+        ]
+
+    def _channel_order_describe(self, order):
+        if self.channel_type != "test_channel":
+            return super()._channel_order_describe(order)
+        return self._webhook_describe({"X-Test-Topic": order["topic"]}, order["payload"])
+
     def _auth_headers(self):
         if self.channel_type != "test_channel":
             return super()._auth_headers()
