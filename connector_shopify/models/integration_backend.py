@@ -182,7 +182,8 @@ class IntegrationBackend(models.Model):
             external_id = (
                 payload.get("admin_graphql_api_id") or f"gid://shopify/Order/{payload.get('id')}"
             )
-            dedup = f"order:{payload.get('id')}:{payload.get('updated_at')}"
+            # The version in UTC: webhooks write '+00:00', GraphQL 'Z'; one key.
+            dedup = f"order:{payload.get('id')}:{updated_at}"
         elif topic == "refunds/create":
             external_id = (
                 payload.get("admin_graphql_api_id") or f"gid://shopify/Refund/{payload.get('id')}"

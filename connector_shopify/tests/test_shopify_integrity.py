@@ -114,3 +114,16 @@ class TestShopifyMoney(ShopifyCase):
         self.assertFalse(self.backend._amounts_match(24.95, 24.90, usd, line_count=2))
         self.backend.amount_tolerance = 0.05
         self.assertTrue(self.backend._amounts_match(24.95, 24.90, usd, line_count=2))
+
+
+@tagged("post_install", "-at_install")
+class TestShopifyOneEventPerVersion(ShopifyCase):
+    def test_catch_up_of_a_delivered_version_stores_nothing_new(self):
+        self.connect()
+        shopify_order = self.create_order()
+        self.wait_deliveries(1)
+        self.assertEqual(len(self.events()), 1)
+        # GraphQL writes the same instant as 'Z', the webhook as '+00:00'.
+        self.assertIn("0 new", self.backend._shopify_catch_up_orders())
+        self.assertEqual(len(self.events()), 1)
+        self.assertEqual(self.events().external_id, shopify_order["admin_graphql_api_id"])
