@@ -22,6 +22,9 @@ class ChannelSandbox:
         self.acknowledging = threading.Event()
         self.hang_acknowledge = threading.Event()
         self.release = threading.Event()
+        # Set to a threading.Barrier: customer look-ups wait for each other, so
+        # the jobs behind them go on to create the customer at the same moment.
+        self.customer_barrier = None
         sandbox = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -54,6 +57,8 @@ class ChannelSandbox:
                 match = re.match(r"^/customers/(\d+)$", self.path)
                 if not match or int(match.group(1)) not in sandbox.customers:
                     return self._json(404, {"errors": "Not Found"})
+                if sandbox.customer_barrier is not None:
+                    sandbox.customer_barrier.wait(60)
                 return self._json(200, sandbox.customers[int(match.group(1))])
 
             def do_POST(self):
