@@ -314,7 +314,9 @@ def write_config(odoo_path, cluster, name, db_name, workers=0, extra=None, data_
         "chaos": "root:2,root.integration:2",
     }.get(name, "root:2")
     lines += ["", "[queue_job]", f"channels = {channels}"]
-    path = RUN / f"odoo-{name}.conf"
+    # A test run's configuration names its own throw-away database: one file
+    # per run, so two runs at once never send requests to each other's.
+    path = RUN / (f"odoo-{name}-{db_name}.conf" if name == "test" else f"odoo-{name}.conf")
     path.write_text("\n".join(lines) + "\n")
     return path
 
@@ -613,6 +615,7 @@ def cmd_test(args):
         finally:
             if not os.environ.get("SUITE_KEEP_DB"):
                 drop_database(odoo_path, config, db_name)
+                config.unlink(missing_ok=True)
             summary["duration_s"] = round(time.time() - started, 1)
             summary["exit_code"] = rc
             (RUN / "test-summary.json").write_text(json.dumps(summary, indent=2) + "\n")
