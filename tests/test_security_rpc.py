@@ -286,6 +286,16 @@ class TestSecurityRpc(HttpCase):
             self.assertRefused(self.call("integration.credential", "search_read", [[]]))
             self.assertAllowed(self.call(B, "read", [["name"]], ids=ids))
         self.assertEqual(self.backend.webhook_token, token)
+        # Requeueing inbox events (and so enqueueing drain jobs) is a manager's.
+        event_id = self.env["integration.event"]._insert_received(
+            self.backend, {"topic": "orders/create", "dedup_key": "rpc-requeue"}, {}, {}
+        )
+        # Even on a done event, which it would not write: it enqueues a drain job.
+        self.env["integration.event"].browse(event_id).state = "done"
+        self.as_user(self.user)
+        self.assertRefused(self.call("integration.event", "action_requeue", ids=[event_id]))
+        self.as_user(self.manager)
+        self.assertAllowed(self.call("integration.event", "action_requeue", ids=[event_id]))
         status, _body = self.json2(self.user, B, "action_rotate_secrets", ids=ids)
         self.assertNotEqual(status, 200)
         self.as_user(self.manager)

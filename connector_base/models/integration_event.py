@@ -2,6 +2,7 @@ import json
 import logging
 import time
 
+import psycopg2.extensions
 from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
@@ -184,33 +185,13 @@ class IntegrationEvent(models.Model):
                     record = self._run_pipeline(self.payload)
         except RetryableJobError:
             raise  # a hook already chose its delay
-        except TransientError as error:
-            return self._handle_transient(error)
-        except PipelineError as error:
-            self._fail(error.category, str(error), **error.exception_kwargs)
-            return f"failed: {error}"
-        except PermanentError as error:
-            self._fail(error.kind, str(error))
-            return f"failed: {error}"
-        except UserError as error:
-            self._fail("internal", str(error))
-            return f"failed: {error}"
-        except CONCURRENCY_ERRORS as error:
-            # Two jobs created the same customer, binding or order: the other
-            # one won; the next attempt finds its record.
-            return self._handle_transient(
-                ConcurrencyError(f"concurrent write: {error.pgerror or error}"), quick=True
-            )
         except Exception as error:
-            _logger.exception("integration event %s: unexpected error", self.id)
-            # A retry rolls this transaction back: the job counts the tries.
-            job_uuid = self.env.context.get("job_uuid")
-            job = Job.load(self.env, job_uuid) if job_uuid else None
-            tries = job.retry + 1 if job else attempt
-            if tries < UNEXPECTED_ATTEMPTS:
-                return self._handle_transient(UnexpectedError(f"{type(error).__name__}: {error}"))
-            self._dead_letter(f"{type(error).__name__}: {error}")
-            return f"dead letter: {error}"
+            if self._transaction_aborted():
+                # Failed outside the pipeline's savepoint (e.g. a concurrent update
+                # of this event): nothing can be written here; queue_job postpones
+                # the job from its own cursor, and gives it up to the on-fail hook.
+                raise RetryableJobError(f"{type(error).__name__}: {error}", seconds=2) from error
+            return self._handle_error(error, attempt)
         if self.state == "ignored":
             return "ignored: stale update"
         self.write(
@@ -225,6 +206,39 @@ class IntegrationEvent(models.Model):
         self._resolve_own_exceptions()
         self.backend_id._mark_flow_success("orders_in")
         return f"done: {record.display_name if record else 'nothing to import'}"
+
+    def _handle_error(self, error, attempt):
+        """Where a failed attempt ends: a retry, an exception, or a dead letter."""
+        if isinstance(error, TransientError):
+            return self._handle_transient(error)
+        if isinstance(error, PipelineError):
+            self._fail(error.category, str(error), **error.exception_kwargs)
+            return f"failed: {error}"
+        if isinstance(error, PermanentError):
+            self._fail(error.kind, str(error))
+            return f"failed: {error}"
+        if isinstance(error, UserError):
+            self._fail("internal", str(error))
+            return f"failed: {error}"
+        if isinstance(error, CONCURRENCY_ERRORS):
+            # Two jobs created the same customer, binding or order: the other
+            # one won; the next attempt finds its record.
+            return self._handle_transient(
+                ConcurrencyError(f"concurrent write: {error.pgerror or error}"), quick=True
+            )
+        _logger.exception("integration event %s: unexpected error", self.id)
+        # A retry rolls this transaction back: the job counts the tries.
+        job_uuid = self.env.context.get("job_uuid")
+        job = Job.load(self.env, job_uuid) if job_uuid else None
+        tries = job.retry + 1 if job else attempt
+        if tries < UNEXPECTED_ATTEMPTS:
+            return self._handle_transient(UnexpectedError(f"{type(error).__name__}: {error}"))
+        self._dead_letter(f"{type(error).__name__}: {error}")
+        return f"dead letter: {error}"
+
+    def _transaction_aborted(self):
+        status = self.env.cr._cnx.info.transaction_status
+        return status == psycopg2.extensions.TRANSACTION_STATUS_INERROR
 
     def _handle_transient(self, error, quick=False):
         job_uuid = self.env.context.get("job_uuid")
@@ -379,14 +393,15 @@ class IntegrationEvent(models.Model):
         self._step("validated", message=f"{version.display_name}: valid")
 
     def _is_stale(self):
-        """True when a newer update of the same object was already applied."""
+        """True when a newer update of the same object was already applied,
+        whatever its topic: an ``orders/create`` that arrives (or is retried)
+        after an ``orders/updated`` of the same order must not undo it."""
         if not self.external_updated_at or not self.external_id:
             return False
         newer = self.search_count(
             [
                 ("backend_id", "=", self.backend_id.id),
                 ("external_id", "=", self.external_id),
-                ("topic", "=", self.topic),
                 ("state", "=", "done"),
                 ("external_updated_at", ">", self.external_updated_at),
             ],
@@ -450,6 +465,9 @@ class IntegrationEvent(models.Model):
         return self.payload
 
     def action_requeue(self):
+        """Hand failed or waiting events to the queue again (Integration Manager)."""
+        self.env["integration.backend"]._check_integration_manager()
+        self.check_access("write")
         self.filtered(lambda e: e.state in ("failed", "received")).write(
             {"state": "received", "job_uuid": False}
         )

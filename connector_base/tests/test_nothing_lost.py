@@ -155,3 +155,26 @@ class TestNothingLost(PipelineCase):
         exception = self.exceptions_of(event)
         self.assertTrue(exception.name.startswith("Dead letter"))
         self.assertIn("Max. retries", exception.message)
+
+    def test_older_create_after_newer_update_never_undoes_it(self):
+        # The chaos run's case: the update was applied, then the create's retry ran.
+        newer = self.order_payload(
+            4007,
+            updated_at="2026-11-21T10:00:00Z",
+            lines=[{"sku": "TC-RED", "qty": 4, "price": 10.0}],
+        )
+        self.post(newer, topic="orders/updated", delivery="updated")
+        self.run_jobs()
+        older = self.order_payload(
+            4007,
+            updated_at="2026-11-20T10:00:00Z",
+            lines=[{"sku": "TC-RED", "qty": 3, "price": 10.0}],
+        )
+        self.post(older, topic="orders/create", delivery="create")
+        self.run_jobs()
+        create = self.events().filtered(lambda e: e.dedup_key == "create")
+        self.assertEqual(create.state, "ignored")
+        order = self.env["sale.order"].search([("client_order_ref", "=", "#4007")])
+        self.assertEqual(len(order), 1)
+        line = order.order_line.filtered(lambda line: not line.is_delivery)
+        self.assertEqual(line.product_uom_qty, 4)
