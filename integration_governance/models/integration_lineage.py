@@ -286,6 +286,42 @@ class IntegrationLineage(models.Model):
             previous[trace] = row["row_hash"]
         return breaks
 
+    @api.model
+    def _rekey_chains(self):
+        """Upgrade from unkeyed chains (19.0.1.0.0): re-hash with the database
+        secret every row that verifies under the old, unkeyed hash. A trace is
+        re-keyed up to its first old break only, so a break stays a break.
+        Returns the number of rows re-keyed."""
+        columns = ", ".join(("id", "prev_hash", "row_hash") + CHAINED_FIELDS)
+        self.flush_model()
+        self.env.cr.execute(f"SELECT {columns} FROM integration_lineage ORDER BY trace_id, id")
+        key = self._chain_key()
+        old_tail, new_tail, broken, updates = {}, {}, set(), []
+        for row in self.env.cr.dictfetchall():
+            trace = row["trace_id"]
+            if trace in broken:
+                continue
+            values = dict(row)
+            values["recorded_at"] = fields.Datetime.to_string(row["recorded_at"])
+            expected_prev = old_tail.get(trace, "")
+            chained = _chained(values)
+            if (row["prev_hash"] or "") != expected_prev or payload_lib.chain_hash(
+                expected_prev, chained
+            ) != row["row_hash"]:
+                broken.add(trace)
+                continue
+            old_tail[trace] = row["row_hash"]
+            prev = new_tail.get(trace, "")
+            new_tail[trace] = payload_lib.chain_hash(prev, chained, key)
+            updates.append((prev, new_tail[trace], row["id"]))
+        for prev, row_hash, row_id in updates:
+            self.env.cr.execute(
+                "UPDATE integration_lineage SET prev_hash = %s, row_hash = %s WHERE id = %s",
+                [prev, row_hash, row_id],
+            )
+        self.invalidate_model(["prev_hash", "row_hash"])
+        return len(updates)
+
     def action_check_chain(self):
         """UI: check the chains of the selected steps' traces (a manager may
         check every trace)."""

@@ -52,6 +52,46 @@ class TestLineage(GovernanceCase):
         self.assertEqual([b["lineage_id"] for b in breaks], [rows[1].id])
         self.assertIn("changed", breaks[0]["reason"])
 
+    def unkey(self, trace):
+        """Rewrite a trace's hashes the way 19.0.1.0.0 wrote them (no key)."""
+        from odoo.addons.integration_governance.lib import payload as payload_lib
+        from odoo.addons.integration_governance.models.integration_lineage import (
+            CHAINED_FIELDS,
+            _chained,
+        )
+
+        prev = ""
+        self.env.flush_all()
+        self.env.cr.execute(
+            f"SELECT id, {', '.join(CHAINED_FIELDS)} FROM integration_lineage "
+            "WHERE trace_id = %s ORDER BY id",
+            [trace],
+        )
+        for values in self.env.cr.dictfetchall():
+            values["recorded_at"] = fields.Datetime.to_string(values["recorded_at"])
+            row_hash = payload_lib.chain_hash(prev, _chained(values))
+            self.env.cr.execute(
+                "UPDATE integration_lineage SET prev_hash = %s, row_hash = %s WHERE id = %s",
+                [prev, row_hash, values["id"]],
+            )
+            prev = row_hash
+        self.env.invalidate_all()
+
+    def test_upgrade_rekeys_old_chains_but_keeps_their_breaks(self):
+        intact, _order = self.trace("#T-5101")
+        tampered, _order = self.trace("#T-5102")
+        self.unkey(intact)
+        self.unkey(tampered)
+        self.assertTrue(self.Lineage.check_chain([intact]), "unkeyed rows do not verify")
+        rows = self.Lineage.search([("trace_id", "=", tampered)], order="id")
+        self.env.cr.execute(
+            "UPDATE integration_lineage SET outcome = 'failure' WHERE id = %s", [rows[1].id]
+        )
+        self.Lineage._rekey_chains()
+        self.assertEqual(self.Lineage.check_chain([intact]), [])
+        breaks = self.Lineage.check_chain([tampered])
+        self.assertIn(rows[1].id, [b["lineage_id"] for b in breaks])
+
     def test_chain_check_catches_a_deleted_row(self):
         trace, _order = self.trace()
         rows = self.Lineage.search([("trace_id", "=", trace)], order="id")
