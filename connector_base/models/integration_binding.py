@@ -1,3 +1,5 @@
+import json
+
 from odoo import api, fields, models
 
 
@@ -45,7 +47,13 @@ class IntegrationBinding(models.Model):
     @api.model
     def _bind(self, backend, record, external_id, external_updated_at=None, extra=None, new=False):
         """Create or refresh the binding of ``record`` to ``external_id``
-        (``new``: the caller just looked and found none)."""
+        (``new``: the caller just looked and found none).
+
+        Insert-or-get under the unique key, never "search then create": when
+        another job bound the same external id first, PostgreSQL makes this
+        transaction retry (a serialization failure, which queue_job and the
+        pipeline retry), and the retry finds that binding.
+        """
         binding = self.browse() if new else self._find(backend, record._name, external_id)
         values = {
             "res_id": record.id,
@@ -57,14 +65,41 @@ class IntegrationBinding(models.Model):
         if binding:
             binding.write(values)
             return binding
-        return self.sudo().create(
-            {
-                "backend_id": backend.id,
-                "res_model": record._name,
-                "external_id": str(external_id),
-                **values,
-            }
+        binding_id = self._insert_or_get(backend, record._name, str(external_id), values)
+        binding = self.sudo().browse(binding_id)
+        if binding.res_id != record.id:
+            binding.write(values)
+        return binding
+
+    @api.model
+    def _insert_or_get(self, backend, model, external_id, values):
+        """One statement: the new binding's id, or the one already there."""
+        self.env.cr.execute(
+            """
+            INSERT INTO integration_binding
+                (backend_id, res_model, external_id, res_id, synced_at, external_updated_at,
+                 extra, create_uid, write_uid, create_date, write_date)
+            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s,
+                    now() at time zone 'UTC', now() at time zone 'UTC')
+            ON CONFLICT (backend_id, res_model, external_id) DO NOTHING
+            RETURNING id
+            """,
+            [
+                backend.id,
+                model,
+                external_id,
+                values["res_id"],
+                values["synced_at"],
+                values.get("external_updated_at") or None,
+                json.dumps(values["extra"]) if values.get("extra") is not None else None,
+                self.env.uid,
+                self.env.uid,
+            ],
         )
+        row = self.env.cr.fetchone()
+        if row:
+            return row[0]
+        return self._find(backend, model, external_id).id
 
     @api.model
     def _external_id(self, backend, record):
