@@ -404,6 +404,30 @@ def drop_database(odoo_path, config, db_name):
         say(f"could not drop {db_name}: {proc.stderr.strip().splitlines()[-1:]}")
 
 
+def clone_database(odoo_path, config, source, target):
+    """``target`` as a copy of ``source`` (no connection to it may be open), filestore too."""
+    code = (
+        "import odoo.tools.config as c, odoo.sql_db as s;"
+        f"c.parse_config(['-c', {str(config)!r}]);"
+        "cnx = s.db_connect('postgres');"
+        "cr = cnx.cursor(); cr._cnx.autocommit = True;"
+        f"cr.execute('DROP DATABASE IF EXISTS \"{target}\" WITH (FORCE)');"
+        f'cr.execute(\'CREATE DATABASE "{target}" TEMPLATE "{source}"\'); cr.close()'
+    )
+    started = time.time()
+    proc = subprocess.run(
+        [sys.executable, "-c", code], env=python_env(odoo_path), capture_output=True, text=True
+    )
+    if proc.returncode != 0:
+        print(proc.stderr[-3000:], file=sys.stderr)
+        die(f"could not copy {source} to {target}", 1)
+    store = RUN / "data" / "filestore"
+    shutil.rmtree(store / target, ignore_errors=True)
+    if (store / source).is_dir():
+        shutil.copytree(store / source, store / target)
+    say(f"database {target} copied from {source} in {time.time() - started:.0f}s")
+
+
 @contextlib.contextmanager
 def database_server(keep_running=False):
     if external_db_configured():
@@ -465,6 +489,8 @@ def cmd_run(args):
         proc = subprocess.Popen(
             odoo_cmd(odoo_path, config, "-d", db_name), env=python_env(odoo_path)
         )
+        # SIGTERM (a service manager, kill) stops everything as Ctrl-C does.
+        signal.signal(signal.SIGTERM, _interrupt)
         try:
             proc.wait()
         except KeyboardInterrupt:
@@ -478,6 +504,10 @@ def cmd_run(args):
             with contextlib.suppress(subprocess.TimeoutExpired):
                 sandbox.wait(timeout=10)
     return 0
+
+
+def _interrupt(_signum, _frame):
+    raise KeyboardInterrupt
 
 
 SHOPIFY_SANDBOX_PORT = int(os.environ.get("SHOPIFY_SANDBOX_PORT", "8899"))
@@ -558,6 +588,18 @@ def _junit_counts(path):
     return total - failed - skipped, failed, skipped
 
 
+def _runs_chaos(chosen):
+    """Whether the selected tests include the short chaos run (tests/test_chaos_short.py)."""
+    chaos_test = ROOT / "tests" / "test_chaos_short.py"
+    if not chosen:
+        return True
+    for arg in chosen:
+        path = (ROOT / arg.split("::")[0]).resolve()
+        if path == chaos_test or path in chaos_test.parents:
+            return True
+    return False
+
+
 def cmd_test(args):
     started = time.time()
     odoo_path, version = find_odoo()
@@ -573,6 +615,7 @@ def cmd_test(args):
         "skipped": 0,
     }
     rc = 1
+    chaos_db = None
     with database_server() as cluster:
         config = write_config(odoo_path, cluster, "test", db_name)
         try:
@@ -589,6 +632,13 @@ def cmd_test(args):
             targets = chosen or [
                 str(ROOT / a / "tests") for a in SUITE_ADDONS if (ROOT / a / "tests").is_dir()
             ] + [str(ROOT / "tests")]
+            env = python_env(odoo_path)
+            if _runs_chaos(chosen):
+                # The short chaos run gets a copy of the database just installed,
+                # in the same server: no second install (tools/chaos.py).
+                chaos_db = f"{db_name}_chaos"
+                clone_database(odoo_path, config, db_name, chaos_db)
+                env.update(CHAOS_DATABASE=chaos_db, CHAOS_ODOO_CONFIG=str(config))
             junit = RUN / "junit.xml"
             cmd = [
                 sys.executable,
@@ -605,7 +655,7 @@ def cmd_test(args):
                 *options,
                 *targets,
             ]
-            rc = subprocess.run(cmd, env=python_env(odoo_path), cwd=ROOT).returncode
+            rc = subprocess.run(cmd, env=env, cwd=ROOT).returncode
             if junit.exists():
                 passed, failed, skipped = _junit_counts(junit)
                 summary.update(passed=passed, failed=failed, skipped=skipped)
@@ -613,6 +663,9 @@ def cmd_test(args):
                 say("no test ran: that is a failure")
                 rc = 1
         finally:
+            if chaos_db:
+                drop_database(odoo_path, config, chaos_db)
+                shutil.rmtree(RUN / "data" / "filestore" / chaos_db, ignore_errors=True)
             if not os.environ.get("SUITE_KEEP_DB"):
                 drop_database(odoo_path, config, db_name)
                 config.unlink(missing_ok=True)
