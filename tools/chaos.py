@@ -122,23 +122,36 @@ def addons_fingerprint(odoo_version, manifests_only=False):
     return digest.hexdigest()[:12]
 
 
+def cluster_params(cluster):
+    return {"host": str(cluster.socket), "port": cluster.port, "user": suite.PG_USER}
+
+
+def config_params(options):
+    """psycopg2's connection parameters from an Odoo configuration's options
+    (those it lacks come from libpq's PG* variables)."""
+    params = {}
+    for key, name in [
+        ("db_host", "host"),
+        ("db_port", "port"),
+        ("db_user", "user"),
+        ("db_password", "password"),
+    ]:
+        if options.get(key) not in (None, "", "False"):
+            params[name] = options[key]
+    return params
+
+
 class Database:
     """Short-lived psycopg2 connections to the chaos cluster: they survive its restarts."""
 
-    def __init__(self, cluster, name):
-        self.cluster = cluster
+    def __init__(self, params, name):
+        self.params = params
         self.name = name
 
     def connect(self, name=None):
         import psycopg2
 
-        cnx = psycopg2.connect(
-            host=str(self.cluster.socket),
-            port=self.cluster.port,
-            user=suite.PG_USER,
-            dbname=name or self.name,
-            connect_timeout=5,
-        )
+        cnx = psycopg2.connect(**self.params, dbname=name or self.name, connect_timeout=5)
         cnx.autocommit = True
         return cnx
 
@@ -159,7 +172,7 @@ def prepare_database(odoo_path, version, cluster, config):
     and updated (``-u``, as ``make run`` does) when the addons' sources
     changed since: its comment holds the fingerprint of the sources it has.
     """
-    db = Database(cluster, "postgres")
+    db = Database(cluster_params(cluster), "postgres")
     template = TEMPLATE_PREFIX + addons_fingerprint(version, manifests_only=True)
     sources = addons_fingerprint(version)
     existing = dict(
@@ -189,7 +202,7 @@ def prepare_database(odoo_path, version, cluster, config):
     store = DATA_DIR / "filestore"
     if (store / template).is_dir():
         shutil.copytree(store / template, store / RUN_DB)
-    return Database(cluster, RUN_DB)
+    return Database(cluster_params(cluster), RUN_DB)
 
 
 def drop_database(db, name):
@@ -254,6 +267,30 @@ def setup_in_odoo(conf, database, spec_json):
     # Jobs queued by the demo data or the set-up itself: not this run's.
     set_aside = bench.set_aside_jobs(database)
     print(json.dumps({"backend_id": backend_id, "catalog": catalog, "set_aside": set_aside}))
+
+
+def given_config(test_config, database, extra):
+    """A server configuration for ``database`` from make test's (its addons, data
+    directory, database server and vault keys), with workers and the job runner."""
+    import configparser
+
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(test_config)
+    options = parser["options"]
+    options["db_name"] = database
+    options["dbfilter"] = f"^{database}$"
+    options["workers"] = "2"
+    options["max_cron_threads"] = "0"
+    for line in extra:
+        key, _, value = line.partition("=")
+        options[key.strip()] = value.strip()
+    if not parser.has_section("queue_job"):
+        parser.add_section("queue_job")
+    parser["queue_job"]["channels"] = "root:2,root.integration:2"
+    path = RUN / f"odoo-chaos-{database}.conf"
+    with open(path, "w") as out:
+        parser.write(out)
+    return path, config_params(options)
 
 
 # ---------------------------------------------------------------------- Odoo
@@ -410,6 +447,10 @@ class Chaos:
         self.results_path = Path(os.environ.get("CHAOS_RESULTS") or RUN / "chaos-results.json")
         self.rng = random.Random(self.seed)
         self.actions = []
+        # CHAOS_DATABASE: a database given ready (make test's copy of its own,
+        # CHAOS_ODOO_CONFIG its configuration): no cluster of ours to restart.
+        self.given = os.environ.get("CHAOS_DATABASE") or None
+        self.config_path = None
         self.cluster = None
         self.sandbox = None
         self.odoo = None
@@ -422,33 +463,48 @@ class Chaos:
         suite.ensure_requirements(odoo_path)
         RUN.mkdir(exist_ok=True)
         DATA_DIR.mkdir(exist_ok=True)
-        self.cluster = suite.PrivateCluster(CHAOS_PG_DIR, CHAOS_PG_PORT)
         http_port, gevent_port = free_port(), free_port()
+        extra = [f"http_port = {http_port}", f"gevent_port = {gevent_port}"]
+        results = None
         try:
-            self.cluster.ensure()
-            config = suite.write_config(
-                odoo_path,
-                self.cluster,
-                "chaos",
-                RUN_DB,
-                workers=2,
-                extra=[f"http_port = {http_port}", f"gevent_port = {gevent_port}"],
-                data_dir=DATA_DIR,
-            )
-            self.db = prepare_database(odoo_path, version, self.cluster, config)
+            if self.given:
+                # make test's copy of its freshly installed database, in its server.
+                self.database = self.given
+                config, params = given_config(
+                    Path(os.environ["CHAOS_ODOO_CONFIG"]), self.database, extra
+                )
+                self.config_path = config
+                self.db = Database(params, self.database)
+                log_path = RUN / f"chaos-odoo-{self.database}.log"
+            else:
+                self.database = RUN_DB
+                self.cluster = suite.PrivateCluster(CHAOS_PG_DIR, CHAOS_PG_PORT)
+                self.cluster.ensure()
+                config = suite.write_config(
+                    odoo_path,
+                    self.cluster,
+                    "chaos",
+                    RUN_DB,
+                    workers=2,
+                    extra=extra,
+                    data_dir=DATA_DIR,
+                )
+                self.db = prepare_database(odoo_path, version, self.cluster, config)
+                log_path = RUN / "chaos-odoo.log"
             setup_started = time.time()
             self.start_sandbox()
             setup = self.setup(odoo_path, config, http_port)
             self.backend_id = setup["backend_id"]
             say(
-                f"backend {self.backend_id} on {DOMAIN}: {len(SKUS)} products, "
-                f"{setup['set_aside']} earlier jobs set aside "
+                f"backend {self.backend_id} on {DOMAIN} in {self.database}: {len(SKUS)} "
+                f"products, {setup['set_aside']} earlier jobs set aside "
                 f"({time.time() - setup_started:.0f}s)"
             )
             self.t0 = self.db.rows("SELECT now() AT TIME ZONE 'utc'")[0][0]
-            log_path = RUN / "chaos-odoo.log"
             log_path.write_text("")
-            self.odoo = OdooServer(odoo_path, config, RUN_DB, http_port, gevent_port, log_path)
+            self.odoo = OdooServer(
+                odoo_path, config, self.database, http_port, gevent_port, log_path
+            )
             self.odoo.start()
             say(f"Odoo up on port {http_port} (gevent {gevent_port}), 2 workers + job runner")
             load = self.load()
@@ -460,11 +516,13 @@ class Chaos:
                 self.odoo.stop()
             if self.sandbox:
                 self.sandbox.stop()
-            if self.db and not os.environ.get("CHAOS_KEEP"):
-                with contextlib.suppress(Exception):
-                    drop_database(Database(self.cluster, "postgres"), RUN_DB)
             if self.cluster:
+                if self.db and not os.environ.get("CHAOS_KEEP"):
+                    with contextlib.suppress(Exception):
+                        drop_database(Database(cluster_params(self.cluster), "postgres"), RUN_DB)
                 self.cluster.stop()
+            if self.config_path:
+                self.config_path.unlink(missing_ok=True)
         results["total_s"] = round(time.time() - started, 1)
         self.results_path.write_text(json.dumps(results, indent=2, default=str) + "\n")
         print_results(results, self.results_path)
@@ -507,7 +565,7 @@ class Chaos:
             "skus": SKUS,
         }
         proc = subprocess.run(
-            [sys.executable, __file__, "_setup", str(config), RUN_DB, json.dumps(spec)],
+            [sys.executable, __file__, "_setup", str(config), self.database, json.dumps(spec)],
             env=suite.python_env(odoo_path),
             capture_output=True,
             text=True,
@@ -526,8 +584,12 @@ class Chaos:
             (0.15, "kill -9 one HTTP worker", self.kill_http_worker),
             (0.30, "kill -9 the job runner worker", self.kill_job_runner),
             (0.50, "kill -9 the Odoo server, start it again", self.restart_odoo),
-            (0.70, "restart PostgreSQL (pg_ctl restart -m fast)", self.restart_postgres),
         ]
+        if not self.given:
+            # A given database's server also serves the test run holding it.
+            schedule.append(
+                (0.70, "restart PostgreSQL (pg_ctl restart -m fast)", self.restart_postgres)
+            )
         say(
             f"{self.orders} orders of {customers} customers at {self.rate:g}/s, seed "
             f"{self.seed}: webhooks duplicated and reordered, 20% THROTTLED, 20% 429/5xx"
@@ -964,6 +1026,9 @@ def main():
         setup_in_odoo(*sys.argv[2:5])
         return 0
     RUN.mkdir(exist_ok=True)
+    if os.environ.get("CHAOS_DATABASE"):
+        # Resources of its caller's (make test): nothing shared with make chaos.
+        return Chaos().run()
     with open(RUN / "chaos.lock", "w") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
