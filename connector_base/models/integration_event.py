@@ -40,8 +40,6 @@ CONCURRENCY_ERRORS = (
 )
 # An error nobody classified gets this many tries in all, then a dead letter.
 UNEXPECTED_ATTEMPTS = 3
-# The sweep leaves alone what changed more recently than this (a job may be on it).
-SWEEP_GRACE_MINUTES = 10
 # Queue job states in which a job will still run.
 LIVE_JOB_STATES = ("wait_dependencies", "pending", "enqueued", "started")
 
@@ -296,49 +294,6 @@ class IntegrationEvent(models.Model):
                 "resolved",
                 self.env._("Processed on attempt %(attempt)s.", attempt=self.attempts),
             )
-
-    # --------------------------------------------------------------- sweep
-    @api.model
-    def _cron_sweep(self, grace_minutes=SWEEP_GRACE_MINUTES, max_attempts=10):
-        """Find events left ``received`` or ``processing`` with no live job (a
-        killed worker, a lost enqueue, a restarted database) and hand them to
-        the queue again; one that keeps getting lost becomes a dead letter."""
-        self.flush_model()
-        self.env["queue.job"].flush_model()
-        self.env.cr.execute(
-            """
-            SELECT e.id FROM integration_event e
-            JOIN integration_backend b ON b.id = e.backend_id AND b.state = 'active'
-            WHERE e.state IN ('received', 'processing')
-              AND e.write_date < (now() at time zone 'UTC') - %s * interval '1 minute'
-              AND NOT EXISTS (SELECT 1 FROM queue_job j
-                              WHERE j.uuid = e.job_uuid AND j.state IN %s)
-              AND (e.job_uuid IS NOT NULL OR e.state = 'processing'
-                   OR NOT EXISTS (SELECT 1 FROM queue_job d
-                                  WHERE d.identity_key = 'integration.backend:'
-                                        || e.backend_id || ':drain'
-                                    AND d.state IN %s))
-            ORDER BY e.id
-            LIMIT 5000
-            FOR UPDATE OF e SKIP LOCKED
-            """,
-            [grace_minutes, LIVE_JOB_STATES, LIVE_JOB_STATES],
-        )
-        events = self.browse([row[0] for row in self.env.cr.fetchall()]).sudo()
-        lost = events.filtered(lambda e: e.attempts >= max_attempts)
-        for event in lost:
-            event._dead_letter(f"Lost {event.attempts} times without finishing")
-        revived = events - lost
-        # Counted in the sweep's own transaction: a killed attempt counts nothing.
-        for event in revived:
-            event.write({"state": "received", "job_uuid": False, "attempts": event.attempts + 1})
-        for backend in revived.mapped("backend_id"):
-            backend._ensure_drain_job()
-        if revived:
-            _logger.warning(
-                "integration sweep: %s event(s) handed to the queue again", len(revived)
-            )
-        return len(revived)
 
     def _run_pipeline(self, payload):
         """Contract, mapping, canonical contract, system of record, import."""

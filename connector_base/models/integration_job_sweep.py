@@ -2,11 +2,18 @@ import logging
 
 from odoo import api, models
 
+from .integration_event import LIVE_JOB_STATES
+
+# The sweep leaves alone what changed more recently than this (a job may be on it).
+SWEEP_GRACE_MINUTES = 10
+
 _logger = logging.getLogger(__name__)
 
 
 class IntegrationJobSweep(models.AbstractModel):
-    """The safety net under every connector job: a failed job is a dead letter.
+    """The safety net under every connector job (a scheduled action, every 5
+    minutes): an inbox event orphaned by a killed worker or a restarted
+    database goes back to the queue, and a failed job is a dead letter.
 
     The inbox's own jobs report their failures themselves (queue_job's on-fail
     hook and the pipeline's handling); any other job of the integration
@@ -16,13 +23,56 @@ class IntegrationJobSweep(models.AbstractModel):
     """
 
     _name = "integration.job.sweep"
-    _description = "Dead letters for failed connector jobs"
+    _description = "Lost events back to the queue, failed connector jobs to exceptions"
 
     @api.model
     def _cron_sweep(self):
-        revived = self.env["integration.event"]._cron_sweep()
+        revived = self._revive_lost_events()
         reported = self._report_failed_jobs()
         return revived, reported
+
+    @api.model
+    def _revive_lost_events(self, grace_minutes=SWEEP_GRACE_MINUTES, max_attempts=10):
+        """Find events left ``received`` or ``processing`` with no live job (a
+        killed worker, a lost enqueue, a restarted database) and hand them to
+        the queue again; one that keeps getting lost becomes a dead letter."""
+        Event = self.env["integration.event"]
+        Event.flush_model()
+        self.env["queue.job"].flush_model()
+        self.env.cr.execute(
+            """
+            SELECT e.id FROM integration_event e
+            JOIN integration_backend b ON b.id = e.backend_id AND b.state = 'active'
+            WHERE e.state IN ('received', 'processing')
+              AND e.write_date < (now() at time zone 'UTC') - %s * interval '1 minute'
+              AND NOT EXISTS (SELECT 1 FROM queue_job j
+                              WHERE j.uuid = e.job_uuid AND j.state IN %s)
+              AND (e.job_uuid IS NOT NULL OR e.state = 'processing'
+                   OR NOT EXISTS (SELECT 1 FROM queue_job d
+                                  WHERE d.identity_key = 'integration.backend:'
+                                        || e.backend_id || ':drain'
+                                    AND d.state IN %s))
+            ORDER BY e.id
+            LIMIT 5000
+            FOR UPDATE OF e SKIP LOCKED
+            """,
+            [grace_minutes, LIVE_JOB_STATES, LIVE_JOB_STATES],
+        )
+        events = Event.sudo().browse([row[0] for row in self.env.cr.fetchall()])
+        lost = events.filtered(lambda e: e.attempts >= max_attempts)
+        for event in lost:
+            event._dead_letter(f"Lost {event.attempts} times without finishing")
+        revived = events - lost
+        # Counted in the sweep's own transaction: a killed attempt counts nothing.
+        for event in revived:
+            event.write({"state": "received", "job_uuid": False, "attempts": event.attempts + 1})
+        for backend in revived.mapped("backend_id"):
+            backend._ensure_drain_job()
+        if revived:
+            _logger.warning(
+                "integration sweep: %s event(s) handed to the queue again", len(revived)
+            )
+        return len(revived)
 
     @api.model
     def _report_failed_jobs(self, limit=500):
