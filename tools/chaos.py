@@ -18,17 +18,28 @@ arrived in Odoo, what is missing, what came twice.
 
 The sandbox then creates CHAOS_ORDERS orders from new and returning
 customers (some new customers order twice at the same moment, so two jobs
-create the same customer at once), updates some of them, duplicates and
-reorders webhook deliveries, and refuses a share of the connector's API calls
-(THROTTLED, 429, 5xx). Meanwhile one HTTP worker is killed (SIGKILL), the
-job runner worker is killed, the whole server is killed and started again,
-and PostgreSQL is restarted. Once the load is in, the harness waits until
-the queue is drained (no job pending, enqueued or started, no event
-received or processing, no webhook left to deliver) and checks every
-channel order: lost (no sale order and no open exception about it) or
-duplicated (several sale orders). It prints a table, writes
-.run/chaos-results.json and exits 1 on a lost or duplicated order or when
-the queue does not drain in time.
+create the same customer at once), updates some of them, duplicates,
+reorders and loses webhook deliveries (a lost event: Shopify gave up after
+its retries) and refuses a share of the connector's API calls (THROTTLED,
+429, 5xx). Three times during the load it runs the orders reconciliation and
+Shopify's catch-up poll (their crons, over JSON-RPC), the jobs that read the
+orders back through the API. Meanwhile one HTTP worker is killed (SIGKILL),
+the job runner worker is killed, the whole server is killed and started
+again, and PostgreSQL is restarted. Once the load is in, the harness waits
+until the queue is drained (no job pending, enqueued or started, no event
+received or processing, no webhook left to deliver), ends the API faults,
+runs the reconciliation and the catch-up once more (they must bring in the
+lost webhooks' orders), waits for the drain again and checks every channel
+order: lost (no sale order and no open exception about it), duplicated
+(several sale orders) or with lines that differ from the channel's. It
+prints a table, writes .run/chaos-results.json and exits 1 on a lost,
+duplicated or differing order or when the queue does not drain in time.
+
+Given CHAOS_DATABASE (and CHAOS_ODOO_CONFIG, the configuration that reaches
+it), as ``tools/suite.py test`` does for tests/test_chaos_short.py with a
+copy of its freshly installed database, the run uses that database and its
+PostgreSQL instead: no cluster or template of its own, and PostgreSQL is not
+restarted (the test run holds connections to it).
 
 Knobs (environment): CHAOS_ORDERS (1000), CHAOS_SEED (1), CHAOS_RATE (orders
 created per second, 10), CHAOS_DRAIN_TIMEOUT (seconds, 1800), CHAOS_RESULTS
@@ -77,6 +88,16 @@ ADDRESS = {
     "province_code": "NY",
 }
 BUSY_JOB_STATES = ("pending", "enqueued", "started", "wait_dependencies")
+# The crons that read Shopify's orders back through the connector's API:
+# the orders reconciliation (re-imports what Odoo lacks through the inbox)
+# and Shopify's catch-up poll (orders updated since its last success).
+HEAL_CRONS = ["connector_base.cron_reconcile_orders", "connector_shopify.cron_catch_up_orders"]
+HEAL_METHODS = ("_reconcile_orders", "_shopify_catch_up_orders")
+# Shares of the connector's API calls refused during the load, and of the
+# webhook events Shopify gives up on (never delivered).
+THROTTLE_RATE = 0.2
+ERROR_RATE = 0.2
+WEBHOOK_LOSE_RATE = 0.03
 OPEN_EXCEPTION_STATES = ("new", "in_progress")
 
 
@@ -509,6 +530,23 @@ class Chaos:
             say(f"Odoo up on port {http_port} (gevent {gevent_port}), 2 workers + job runner")
             load = self.load()
             drain = self.drain(load["ended_at"])
+            if drain["drained"]:
+                # The outage is over: what the hourly reconciliation and the
+                # catch-up poll then do brings in the orders whose webhooks
+                # Shopify gave up on.
+                self.sandbox.set_faults(DOMAIN, throttle_rate=0.0, error_rate=0.0)
+                self.act(
+                    "API faults off; run the orders reconciliation and the catch-up poll",
+                    self.trigger_heal,
+                )
+                heal_started = time.time()
+                healed = self.drain(heal_started)
+                drain = {
+                    **healed,
+                    "seconds": round(drain["seconds"] + healed["seconds"], 1),
+                    "before_heal_s": drain["seconds"],
+                    "heal_s": healed["seconds"],
+                }
             self.odoo.stop()
             results = self.verdict(version, load, drain)
         finally:
@@ -579,20 +617,28 @@ class Chaos:
     def load(self):
         steps, customers = plan_orders(self.rng, self.orders)
         # A share of the connector's calls refused, repeatably.
-        self.sandbox.set_faults(DOMAIN, throttle_rate=0.2, error_rate=0.2, fault_seed=self.seed)
+        self.sandbox.set_faults(
+            DOMAIN, throttle_rate=THROTTLE_RATE, error_rate=ERROR_RATE, fault_seed=self.seed
+        )
+        heal = "run the orders reconciliation and the catch-up poll"
         schedule = [
             (0.15, "kill -9 one HTTP worker", self.kill_http_worker),
+            (0.25, heal, self.trigger_heal),
             (0.30, "kill -9 the job runner worker", self.kill_job_runner),
             (0.50, "kill -9 the Odoo server, start it again", self.restart_odoo),
+            (0.60, heal, self.trigger_heal),
+            (0.90, heal, self.trigger_heal),
         ]
         if not self.given:
             # A given database's server also serves the test run holding it.
             schedule.append(
                 (0.70, "restart PostgreSQL (pg_ctl restart -m fast)", self.restart_postgres)
             )
+        schedule.sort(key=lambda item: item[0])
         say(
             f"{self.orders} orders of {customers} customers at {self.rate:g}/s, seed "
-            f"{self.seed}: webhooks duplicated and reordered, 20% THROTTLED, 20% 429/5xx"
+            f"{self.seed}: webhooks duplicated, reordered and {WEBHOOK_LOSE_RATE:.0%} lost, "
+            f"API calls {THROTTLE_RATE:.0%} THROTTLED and {ERROR_RATE:.0%} 429/5xx"
         )
         created = []  # sandbox order ids, in creation order
         lines_of = {}  # order id -> its lines as last sent
@@ -607,6 +653,7 @@ class Chaos:
                 DOMAIN,
                 webhook_duplicate=self.rng.random() < 0.3,
                 webhook_reorder=self.rng.random() < 0.3,
+                webhook_lose=self.rng.random() < WEBHOOK_LOSE_RATE,
             )
             if step[0] == "create":
                 _, customer, burst = step
@@ -647,9 +694,11 @@ class Chaos:
         ended = time.time()
         say(
             f"load in: {len(created)} orders, {len(updated)} edited, in {ended - started:.0f}s; "
-            "webhook faults off, waiting for the drain"
+            "webhook faults off, API faults on, waiting for the drain"
         )
-        self.sandbox.set_faults(DOMAIN, webhook_duplicate=False, webhook_reorder=False)
+        self.sandbox.set_faults(
+            DOMAIN, webhook_duplicate=False, webhook_reorder=False, webhook_lose=False
+        )
         return {
             "created": len(created),
             "customers": customers,
@@ -679,6 +728,51 @@ class Chaos:
         self.odoo.kill()
         self.odoo.start()
         return {"pid": pid, "down_s": round(time.time() - started, 1)}
+
+    def rpc(self, model, method, *args):
+        """``execute_kw`` over JSON-RPC as admin (the demo data's admin/admin)."""
+        url = f"http://127.0.0.1:{self.odoo.http_port}/jsonrpc"
+
+        def call(service, method, *args):
+            body = json.dumps(
+                {
+                    "jsonrpc": "2.0",
+                    "method": "call",
+                    "params": {"service": service, "method": method, "args": list(args)},
+                }
+            ).encode()
+            request = urllib.request.Request(
+                url, body, headers={"Content-Type": "application/json"}
+            )
+            with urllib.request.urlopen(request, timeout=120) as answer:
+                reply = json.load(answer)
+            if reply.get("error"):
+                error = reply["error"].get("data", {}).get("message") or reply["error"]
+                raise RuntimeError(str(error)[:300])
+            return reply["result"]
+
+        uid = call("common", "authenticate", self.database, "admin", "admin", {})
+        if not uid:
+            raise RuntimeError("admin/admin refused")
+        return call("object", "execute_kw", self.database, uid, "admin", model, method, args)
+
+    def trigger_heal(self):
+        """The healing crons, run now (``method_direct_trigger``): each queues its job."""
+        detail = {}
+        for xmlid in HEAL_CRONS:
+            module, name = xmlid.split(".")
+            found = self.db.rows(
+                "SELECT res_id FROM ir_model_data WHERE module = %s AND name = %s",
+                [module, name],
+            )
+            try:
+                if not found:
+                    raise RuntimeError("no such cron")
+                self.rpc("ir.cron", "method_direct_trigger", [found[0][0]])
+                detail[name] = "queued"
+            except Exception as error:  # a worker being killed, the cron running already
+                detail[name] = f"not run: {str(error).strip()[:200]}"
+        return detail
 
     def restart_postgres(self):
         started = time.time()
@@ -764,12 +858,12 @@ class Chaos:
         )
         exceptions = db.rows(
             "SELECT id, category, state, name, external_ref, trace_id, source_model, "
-            "source_id, job_uuid FROM integration_exception WHERE create_date >= %s",
+            "source_id, job_uuid, message FROM integration_exception WHERE create_date >= %s",
             [self.t0],
         )
         jobs = db.rows(
             "SELECT uuid, state, name, exc_name, exc_info, retry, max_retries, date_started, "
-            "date_done FROM queue_job WHERE date_created >= %s",
+            "date_done, method_name FROM queue_job WHERE date_created >= %s",
             [self.t0],
         )
         job_by_uuid = {j[0]: j for j in jobs}
@@ -829,7 +923,13 @@ class Chaos:
             ]
             if any(x[2] in OPEN_EXCEPTION_STATES for x in about):
                 in_exception.append(
-                    {"order": order["name"], "exceptions": [f"{x[1]}: {x[3]}" for x in about]}
+                    {
+                        "order": order["name"],
+                        "exceptions": [
+                            f"{x[1]} ({x[2]}): {x[3]}: {first_line(x[9])}" for x in about
+                        ],
+                        "events": [describe_event(e, job_by_uuid) for e in its_events],
+                    }
                 )
                 continue
             lost.append(
@@ -854,6 +954,11 @@ class Chaos:
             if job[1] == "failed":
                 key = f"{job[3] or '?'}: {last_line(job[4])}"[:200]
                 failed_jobs[key] = failed_jobs.get(key, 0) + 1
+        open_exceptions = count_by(
+            f"{x[1]}: {x[3]}: {first_line(x[9])}"[:300]
+            for x in exceptions
+            if x[2] in OPEN_EXCEPTION_STATES
+        )
         event_states = {}
         for event in events:
             event_states[event[3]] = event_states.get(event[3], 0) + 1
@@ -875,7 +980,27 @@ class Chaos:
             elif call.get("throttled"):
                 faults["THROTTLED"] = faults.get("THROTTLED", 0) + 1
         busy_jobs = sum(n for s, n in job_states.items() if s in BUSY_JOB_STATES)
-        ok = not lost and not duplicated and drain["drained"]
+        heal_jobs = {}
+        for job in jobs:
+            if job[9] in HEAL_METHODS:
+                mine = heal_jobs.setdefault(job[9], {"retries": 0})
+                mine[job[1]] = mine.get(job[1], 0) + 1
+                mine["retries"] += job[5] or 0
+                if job[1] == "failed":
+                    mine.setdefault("errors", []).append(last_line(job[4])[:200])
+        runs = db.rows(
+            "SELECT state, compared_count, mismatched_count, healed_count, exception_count "
+            "FROM integration_reconciliation_run WHERE kind = 'orders' AND create_date >= %s "
+            "ORDER BY id",
+            [self.t0],
+        )
+        event_sources = {}
+        for source, count in db.rows(
+            "SELECT source, count(*) FROM integration_event WHERE backend_id = %s GROUP BY 1",
+            [self.backend_id],
+        ):
+            event_sources[source] = count
+        ok = not lost and not duplicated and not stale and drain["drained"]
         return {
             "ok": ok,
             "odoo": version,
@@ -894,11 +1019,24 @@ class Chaos:
             "bound_not_confirmed": len(unconfirmed),
             "final_state_differs": len(stale),
             "exceptions_by_category": exception_counts,
+            "open_exceptions_by_message": open_exceptions,
             "jobs_by_state": job_states,
             "jobs_failed": job_states.get("failed", 0),
             "jobs_stuck": busy_jobs,
             "failed_jobs_by_error": failed_jobs,
             "events_by_state": event_states,
+            "events_by_source": event_sources,
+            "heal_jobs": heal_jobs,
+            "orders_reconciliations": [
+                {
+                    "state": r[0],
+                    "compared": r[1],
+                    "mismatched": r[2],
+                    "healed": r[3],
+                    "exceptions": r[4],
+                }
+                for r in runs
+            ],
             "drained": drain["drained"],
             "drain_s": drain["seconds"],
             "drain": drain,
@@ -951,7 +1089,7 @@ def describe_event(event, job_by_uuid):
 def describe_job(job):
     if not job:
         return None
-    uuid, state, _name, exc_name, exc_info, retry, max_retries, started, done = job
+    uuid, state, _name, exc_name, exc_info, retry, max_retries, started, done, _method = job
     return {
         "uuid": uuid,
         "state": state,
@@ -960,6 +1098,11 @@ def describe_job(job):
         "done": done,
         "error": f"{exc_name}: {last_line(exc_info)}" if exc_name or exc_info else None,
     }
+
+
+def first_line(text):
+    lines = [line for line in (text or "").strip().splitlines() if line.strip()]
+    return lines[0].strip()[:300] if lines else ""
 
 
 def last_line(text):
@@ -1000,7 +1143,37 @@ def print_results(r, path):
             f"{sum(r['api_calls']['refused'].values())} of {r['api_calls']['total']} "
             f"{r['api_calls']['refused']}",
         ),
-        ("time to drain", f"{r['drain_s']}s" + ("" if r["drained"] else " (TIMED OUT)")),
+        (
+            "API calls by operation",
+            ", ".join(f"{op} {n}" for op, n in sorted(r["api_calls"]["by_operation"].items())),
+        ),
+        (
+            "healing jobs",
+            "; ".join(
+                f"{method}: " + ", ".join(f"{k} {v}" for k, v in states.items() if k != "errors")
+                for method, states in r["heal_jobs"].items()
+            )
+            or "none",
+        ),
+        (
+            "orders reconciliations",
+            "; ".join(
+                f"{x['state']}: {x['compared']} compared, {x['mismatched']} mismatched, "
+                f"{x['healed']} healed"
+                for x in r["orders_reconciliations"]
+            )
+            or "none",
+        ),
+        (
+            "events by source",
+            ", ".join(f"{s} {n}" for s, n in sorted(r["events_by_source"].items())),
+        ),
+        (
+            "time to drain",
+            f"{r['drain_s']}s"
+            + (f" (heal {r['drain']['heal_s']}s)" if "heal_s" in r["drain"] else "")
+            + ("" if r["drained"] else " (TIMED OUT)"),
+        ),
         ("load / total", f"{r['load_s']}s / {r['total_s']}s"),
     ]
     width = max(len(label) for label, _ in rows)
@@ -1018,6 +1191,10 @@ def print_results(r, path):
         print(f"  lost {order['order']}: {json.dumps(order['events'])[:600]}")
     for order in r["duplicated_orders"][:10]:
         print(f"  duplicated {order['order']}: sale orders {order['sale_orders']}")
+    for message, count in r["open_exceptions_by_message"].items():
+        print(f"  open exception: {count} x {message}")
+    for order in r["stale_orders"][:10]:
+        print(f"  differs {order['order']}: channel {order['channel']}, odoo {order['odoo']}")
     print(f"{'PASS' if r['ok'] else 'FAIL'}: details in {path}")
 
 

@@ -179,6 +179,7 @@ class Faults:
         self.webhook_reorder = False
         self.webhook_fail_next = 0
         self.webhook_drop_first_attempt = False
+        self.webhook_lose = False
         self._random = random.Random()
 
     def reseed(self):
@@ -254,15 +255,21 @@ class Store:
     def next_id(self):
         return next(self._ids)
 
-    def now(self):
-        """Current time, strictly after the previous one at second precision.
+    def now(self, after=None):
+        """Current time at second precision, never before the previous one and
+        strictly after ``after`` (the object's own last change).
 
-        Shopify's ``updated_at`` only moves forward; incremental sync relies
-        on it, so two changes in the same second get consecutive seconds.
+        Shopify's ``updated_at`` only moves forward, so two changes of one
+        object in the same second get consecutive seconds. Changes of
+        different objects may share a second, as on Shopify: the clock does not
+        run ahead of real time under a burst of orders (a window ending
+        "now" would miss them).
         """
         moment = datetime.now(timezone.utc).replace(microsecond=0)
-        if self._last_moment and moment <= self._last_moment:
-            moment = self._last_moment + timedelta(seconds=1)
+        if self._last_moment and moment < self._last_moment:
+            moment = self._last_moment
+        if after and moment <= after:
+            moment = after + timedelta(seconds=1)
         self._last_moment = moment
         return moment
 
@@ -384,6 +391,8 @@ class Store:
                 "webhook_fail_next": "webhook_fail_next",
                 "webhook_drop_first_attempt": "webhook_drop_first_attempt",
                 "drop_first_attempt": "webhook_drop_first_attempt",
+                "webhook_lose": "webhook_lose",
+                "lose": "webhook_lose",
                 "duplicate": "webhook_duplicate",
                 "reorder": "webhook_reorder",
             }
@@ -783,7 +792,7 @@ class Store:
         return order
 
     def touch(self, shop, order):
-        order["updated_at"] = self.now()
+        order["updated_at"] = self.now(after=order["updated_at"])
         self.emit(shop, "ORDERS_UPDATED", self.rest_order(shop, order))
 
     def update_order(self, domain, order_id, **changes):
@@ -902,7 +911,7 @@ class Store:
             reason = reason or "other"
             if reason not in CANCEL_REASONS:
                 raise SandboxError(f"unknown cancel reason {reason}")
-            order["cancelled_at"] = self.now()
+            order["cancelled_at"] = self.now(after=order["updated_at"])
             order["cancel_reason"] = reason
             if order["financial_status"] in ("pending", "authorized"):
                 order["financial_status"] = "voided"
@@ -929,7 +938,7 @@ class Store:
             shop = self.shop(domain)
             order = self.order(shop, order_id)
             location = self.first_location(shop)
-            moment = self.now()
+            moment = self.now(after=order["updated_at"])
             refund = {
                 "id": self.next_id(),
                 "order_id": order["id"],
@@ -1124,7 +1133,7 @@ class Store:
         if errors:
             return None, errors
         order = shop.orders[plan[0][0]["order_id"]]
-        moment = self.now()
+        moment = self.now(after=order["updated_at"])
         tracking = tracking or {}
         numbers = list(tracking.get("numbers") or []) or (
             [tracking["number"]] if tracking.get("number") else []

@@ -111,6 +111,7 @@ class Dispatcher:
                         "secret": shop.client_secret,
                         "attempt": 0,
                         "drop_first": shop.faults.webhook_drop_first_attempt,
+                        "lose": shop.faults.webhook_lose,
                     }
                 )
         with self._wake:
@@ -182,7 +183,10 @@ class Dispatcher:
             failing = shop.faults.webhook_fail_next > 0
             if failing:
                 shop.faults.webhook_fail_next -= 1
-        if delivery["drop_first"] and delivery["attempt"] == 1:
+        if delivery.get("lose"):
+            # Shopify gave up after its retries (48 hours of them, here at once).
+            error = "lost: given up by the lose fault"
+        elif delivery["drop_first"] and delivery["attempt"] == 1:
             error = "dropped by the drop_first_attempt fault"
         elif failing:
             error = "failed by the webhook_fail_next fault"
@@ -208,7 +212,7 @@ class Dispatcher:
             except requests.RequestException as exc:
                 error = f"{type(exc).__name__}: {exc}"
         retry_in = None
-        if error and delivery["attempt"] < self.max_attempts:
+        if error and delivery["attempt"] < self.max_attempts and not delivery.get("lose"):
             index = min(delivery["attempt"] - 1, len(self.retry_delays) - 1)
             retry_in = self.retry_delays[index] if self.retry_delays else 0
         with self.store.lock:
