@@ -85,6 +85,9 @@ class IntegrationJobSweep(models.AbstractModel):
             WHERE j.state = 'failed'
               AND (j.channel = 'root.integration' OR j.channel LIKE 'root.integration.%%')
               AND NOT EXISTS (SELECT 1 FROM integration_exception x WHERE x.job_uuid = j.uuid)
+              -- an inbox event's job reports itself: its event is failed, with its exception
+              AND NOT EXISTS (SELECT 1 FROM integration_event e
+                              WHERE e.job_uuid = j.uuid AND e.state = 'failed')
             ORDER BY j.id
             LIMIT %s
             """,
@@ -118,3 +121,14 @@ class IntegrationJobSweep(models.AbstractModel):
         if "backend_id" in records._fields:
             return records[:1].backend_id
         return None
+
+
+class IntegrationBackend(models.Model):
+    _inherit = "integration.backend"
+
+    def _on_job_failed(self, exc_info=None, exc_name=None, exc_message=None):
+        """queue_job's on-fail hook of the backends' jobs (export, catch-up,
+        reconciliation, catalogue): the job queue_job gave up is raised as a
+        dead-letter exception now, not at the next sweep."""
+        self.env["integration.job.sweep"]._report_failed_jobs()
+        return True

@@ -178,3 +178,15 @@ class TestNothingLost(PipelineCase):
         self.assertEqual(len(order), 1)
         line = order.order_line.filtered(lambda line: not line.is_delivery)
         self.assertEqual(line.product_uom_qty, 4)
+
+    def test_backend_job_given_up_by_queue_job_is_a_dead_letter_at_once(self):
+        job = self.backend.with_delay(channel=self.backend.job_channel)._reconcile_orders()
+        self.assertEqual(job.on_fail_method_name, "_on_job_failed")
+        failure = {"exc_name": "FailedJobError", "exc_message": "Max. retries (5) reached: 502"}
+        job.set_failed(exc_info="Traceback ...", **failure)
+        job.store()
+        job.on_fail(failure)
+        exception = self.env["integration.exception"].search([("job_uuid", "=", job.uuid)])
+        self.assertEqual(len(exception), 1)
+        self.assertIn("Max. retries", exception.message)
+        self.assertEqual(exception.system_id, self.backend.system_id)
