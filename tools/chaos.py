@@ -26,8 +26,9 @@ Shopify's catch-up poll (their crons, over JSON-RPC), the jobs that read the
 orders back through the API. Meanwhile one HTTP worker is killed (SIGKILL),
 the job runner worker is killed, the whole server is killed and started
 again, and PostgreSQL is restarted. Once the load is in, the harness waits
-until the queue is drained (no job pending, enqueued or started, no event
-received or processing, no webhook left to deliver), ends the API faults,
+until the orders' backlog is drained (no job but the healing ones pending,
+enqueued or started, no event received or processing, no webhook left to
+deliver), ends the API faults,
 runs the reconciliation and the catch-up once more (they must bring in the
 lost webhooks' orders), waits for the drain again and checks every channel
 order: lost (no sale order and no open exception about it), duplicated
@@ -529,7 +530,9 @@ class Chaos:
             self.odoo.start()
             say(f"Odoo up on port {http_port} (gevent {gevent_port}), 2 workers + job runner")
             load = self.load()
-            drain = self.drain(load["ended_at"])
+            # The outage lasts until the orders' backlog is worked off; the
+            # healing jobs then still retrying are waited for after it.
+            drain = self.drain(load["ended_at"], ignore_methods=HEAL_METHODS)
             if drain["drained"]:
                 # The outage is over: what the hourly reconciliation and the
                 # catch-up poll then do brings in the orders whose webhooks
@@ -780,13 +783,13 @@ class Chaos:
         return {"down_s": round(time.time() - started, 1)}
 
     # -------------------------------------------------------------- drain
-    def busy(self):
+    def busy(self, ignore_methods=("",)):
         """(jobs busy by state, events received/processing, webhooks in the sandbox)."""
         jobs = dict(
             self.db.rows(
                 "SELECT state, count(*) FROM queue_job WHERE date_created >= %s "
-                "AND state IN %s GROUP BY state",
-                [self.t0, BUSY_JOB_STATES],
+                "AND state IN %s AND method_name NOT IN %s GROUP BY state",
+                [self.t0, BUSY_JOB_STATES, tuple(ignore_methods)],
             )
         )
         events = dict(
@@ -798,7 +801,7 @@ class Chaos:
         )
         return jobs, events, not self.sandbox.dispatcher.idle()
 
-    def drain(self, since):
+    def drain(self, since, ignore_methods=("",)):
         quiet = 0
         last_report = 0
         jobs = events = None
@@ -806,7 +809,7 @@ class Chaos:
         while time.time() - since < self.drain_timeout:
             time.sleep(2)
             try:
-                jobs, events, webhooks = self.busy()
+                jobs, events, webhooks = self.busy(ignore_methods)
             except Exception as error:  # the cluster restarting, a connection cut
                 say(f"cannot read the queue yet: {str(error).strip()[:120]}")
                 quiet = 0
@@ -959,6 +962,17 @@ class Chaos:
             for x in exceptions
             if x[2] in OPEN_EXCEPTION_STATES
         )
+        # Every exception of the run, closed ones too: what died on the way.
+        all_exceptions = [
+            {
+                "category": x[1],
+                "state": x[2],
+                "name": x[3],
+                "message": first_line(x[9]),
+                "external_ref": x[4],
+            }
+            for x in exceptions
+        ]
         event_states = {}
         for event in events:
             event_states[event[3]] = event_states.get(event[3], 0) + 1
@@ -989,10 +1003,17 @@ class Chaos:
                 if job[1] == "failed":
                     mine.setdefault("errors", []).append(last_line(job[4])[:200])
         runs = db.rows(
-            "SELECT state, compared_count, mismatched_count, healed_count, exception_count "
-            "FROM integration_reconciliation_run WHERE kind = 'orders' AND create_date >= %s "
-            "ORDER BY id",
+            "SELECT state, compared_count, mismatched_count, healed_count, exception_count, "
+            "error, id FROM integration_reconciliation_run WHERE kind = 'orders' "
+            "AND create_date >= %s ORDER BY id",
             [self.t0],
+        )
+        # Mismatches not healed: the reason the reconciliation gave.
+        unhealed = db.rows(
+            "SELECT run_id, key, field_name, odoo_value, external_value, resolution, note "
+            "FROM integration_reconciliation_line WHERE run_id = ANY(%s) "
+            "AND resolution != 'healed' ORDER BY id LIMIT 50",
+            [[r[6] for r in runs]],
         )
         event_sources = {}
         for source, count in db.rows(
@@ -1020,6 +1041,7 @@ class Chaos:
             "final_state_differs": len(stale),
             "exceptions_by_category": exception_counts,
             "open_exceptions_by_message": open_exceptions,
+            "exceptions": all_exceptions[:50],
             "jobs_by_state": job_states,
             "jobs_failed": job_states.get("failed", 0),
             "jobs_stuck": busy_jobs,
@@ -1034,6 +1056,19 @@ class Chaos:
                     "mismatched": r[2],
                     "healed": r[3],
                     "exceptions": r[4],
+                    "error": r[5],
+                    "not_healed": [
+                        {
+                            "key": line[1],
+                            "field": line[2],
+                            "odoo": line[3],
+                            "channel": line[4],
+                            "resolution": line[5],
+                            "note": line[6],
+                        }
+                        for line in unhealed
+                        if line[0] == r[6]
+                    ],
                 }
                 for r in runs
             ],
@@ -1191,8 +1226,11 @@ def print_results(r, path):
         print(f"  lost {order['order']}: {json.dumps(order['events'])[:600]}")
     for order in r["duplicated_orders"][:10]:
         print(f"  duplicated {order['order']}: sale orders {order['sale_orders']}")
-    for message, count in r["open_exceptions_by_message"].items():
-        print(f"  open exception: {count} x {message}")
+    for x in r["exceptions"][:10]:
+        print(f"  exception ({x['state']}): {x['category']}: {x['name']}: {x['message']}")
+    for run in r["orders_reconciliations"]:
+        for line in run["not_healed"][:10]:
+            print(f"  not healed: {json.dumps(line)}")
     for order in r["stale_orders"][:10]:
         print(f"  differs {order['order']}: channel {order['channel']}, odoo {order['odoo']}")
     print(f"{'PASS' if r['ok'] else 'FAIL'}: details in {path}")
