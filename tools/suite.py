@@ -668,6 +668,7 @@ def cmd_test(args):
                 shutil.rmtree(RUN / "data" / "filestore" / chaos_db, ignore_errors=True)
             if not os.environ.get("SUITE_KEEP_DB"):
                 drop_database(odoo_path, config, db_name)
+                shutil.rmtree(RUN / "data" / "filestore" / db_name, ignore_errors=True)
                 config.unlink(missing_ok=True)
             summary["duration_s"] = round(time.time() - started, 1)
             summary["exit_code"] = rc
