@@ -330,6 +330,19 @@ class IntegrationBackend(models.Model):
         flows.invalidate_recordset(["last_success_at"])
         self.system_id.invalidate_recordset(["last_success_at"])
 
+    def _flow_delay(self, flow, identity_key, description, delay=0):
+        """This backend's queue_job delayable for a job of ``flow`` (its
+        channel and priority, slowed when degraded), or None when the flow
+        is off: one place reads the flow policy, whatever the job."""
+        self.ensure_one()
+        policy = self.flow_ids.filtered(lambda f: f.flow == flow)[:1]
+        if policy.mode == "off":
+            return None
+        options = policy._job_options() if policy else {"channel": self.job_channel}
+        if delay:
+            options["eta"] = max(options.get("eta", 0), delay)
+        return self.sudo().with_delay(identity_key=identity_key, description=description, **options)
+
     def _coalesce(self, method, *, flow, delay=10):
         """Enqueue ``method`` of this backend once for a burst of changes.
 
@@ -337,18 +350,13 @@ class IntegrationBackend(models.Model):
         identity key keeps one pending job per backend, flow and method, and
         the short delay lets the burst gather: many changes, one call.
         """
-        self.ensure_one()
-        policy = self.flow_ids.filtered(lambda f: f.flow == flow)[:1]
-        if policy.mode == "off":
-            return None
-        options = policy._job_options() if policy else {"channel": self.job_channel}
-        options["eta"] = max(options.get("eta", 0), delay)
-        delayable = self.sudo().with_delay(
-            identity_key=f"integration.backend:{self.id}:{flow}:{method}",
-            description=f"{self.name}: {flow} ({method})",
-            **options,
+        delayable = self._flow_delay(
+            flow,
+            f"integration.backend:{self.id}:{flow}:{method}",
+            f"{self.name}: {flow} ({method})",
+            delay=delay,
         )
-        return getattr(delayable, method)()
+        return getattr(delayable, method)() if delayable else None
 
     # -------------------------------------------------------------- inbox
     def _drain_identity(self):

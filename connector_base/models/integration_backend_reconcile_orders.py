@@ -73,15 +73,13 @@ class IntegrationBackend(models.Model):
         """One orders reconciliation job per active backend whose
         reconciliation flow is not off (a channel without the hook ends at once)."""
         for backend in self.search([("state", "=", "active")]):
-            policy = backend.flow_ids.filtered(lambda f: f.flow == "reconciliation")[:1]
-            if policy.mode == "off":
-                continue
-            options = policy._job_options() if policy else {"channel": backend.job_channel}
-            backend.with_delay(
-                identity_key=f"integration.backend:{backend.id}:reconcile_orders",
-                description=f"{backend.name}: orders reconciliation",
-                **options,
-            )._reconcile_orders()
+            delayable = backend._flow_delay(
+                "reconciliation",
+                f"integration.backend:{backend.id}:reconcile_orders",
+                f"{backend.name}: orders reconciliation",
+            )
+            if delayable:
+                delayable._reconcile_orders()
         return True
 
     def _reconcile_orders_window(self, window_start=None, window_end=None):

@@ -20,13 +20,11 @@ class StockPicking(models.Model):
                 ]
             )
             for backend in bindings.mapped("backend_id"):
-                flow = backend.flow_ids.filtered(lambda f: f.flow == "fulfillment_out")[:1]
-                if flow.mode == "off":
-                    continue
-                options = flow._job_options() if flow else {"channel": backend.job_channel}
-                backend.with_delay(
-                    identity_key=f"shopify:{backend.id}:fulfil:{picking.id}",
-                    description=f"{backend.name}: fulfil {picking.name}",
-                    **options,
-                )._shopify_export_fulfillment(picking)
+                delayable = backend._flow_delay(
+                    "fulfillment_out",
+                    f"shopify:{backend.id}:fulfil:{picking.id}",
+                    f"{backend.name}: fulfil {picking.name}",
+                )
+                if delayable:
+                    delayable._shopify_export_fulfillment(picking)
         return result
