@@ -586,9 +586,27 @@ class IntegrationBackend(models.Model):
         since = (self.shopify_orders_synced_at or started - timedelta(days=3)) - timedelta(
             minutes=self.shopify_catch_up_overlap
         )
-        query = f"updated_at:>='{since.strftime('%Y-%m-%dT%H:%M:%SZ')}'"
         Event = self.env["integration.event"].sudo()
         stored = seen = 0
+        for order in self._shopify_window_orders(since, page_size=page_size):
+            seen += 1
+            description = self._shopify_describe(order["topic"], order["payload"])
+            if Event._insert_received(self, description, order["payload"], {}, source="poll"):
+                stored += 1
+        if stored:
+            self._ensure_drain_job()
+        self.shopify_orders_synced_at = started
+        self._mark_flow_success("orders_in")
+        return f"{seen} orders seen, {stored} new to the inbox"
+
+    def _shopify_window_orders(self, window_start, window_end=None, page_size=5):
+        """The store's orders updated in the window (open-ended without an end),
+        page by page, shaped as their ``orders/*`` webhooks: what the catch-up
+        poll and the orders reconciliation both read (a generator)."""
+        self.ensure_one()
+        query = f"updated_at:>='{window_start.strftime('%Y-%m-%dT%H:%M:%SZ')}'"
+        if window_end:
+            query += f" AND updated_at:<='{window_end.strftime('%Y-%m-%dT%H:%M:%SZ')}'"
         for node in self._shopify().paginate(
             queries.ORDERS,
             {"query": query},
@@ -596,17 +614,15 @@ class IntegrationBackend(models.Model):
             path=["orders"],
             page_size=page_size,
         ):
-            seen += 1
             payload = mapping.order_from_graphql(node)
-            topic = "orders/cancelled" if payload.get("cancelled_at") else "orders/updated"
-            description = self._shopify_describe(topic, payload)
-            if Event._insert_received(self, description, payload, {}, source="poll"):
-                stored += 1
-        if stored:
-            self._ensure_drain_job()
-        self.shopify_orders_synced_at = started
-        self._mark_flow_success("orders_in")
-        return f"{seen} orders seen, {stored} new to the inbox"
+            yield {
+                # What the importer binds (mapping.order_document): the numeric id.
+                "external_id": str(payload["id"]),
+                "name": payload["name"],
+                "updated_at": payload["updated_at"],
+                "payload": payload,
+                "topic": "orders/cancelled" if payload.get("cancelled_at") else "orders/updated",
+            }
 
     # --------------------------------------------------------------- stock
     def _shopify_stock_locations(self):
