@@ -19,8 +19,10 @@ def _reply(status, body):
 def _security_log(backend_id, remote):
     """At most one line per backend every few seconds: a flood must not flood logs."""
     now = time.monotonic()
-    if now - _LAST_SECURITY_LOG.get(backend_id, 0.0) >= SECURITY_LOG_EVERY:
-        _LAST_SECURITY_LOG[backend_id] = now
+    # Keyed by database too: one server serves several databases' backends.
+    key = (request.db, backend_id)
+    if now - _LAST_SECURITY_LOG.get(key, 0.0) >= SECURITY_LOG_EVERY:
+        _LAST_SECURITY_LOG[key] = now
         _logger.warning(
             "integration webhook: bad signature for backend %s from %s", backend_id, remote
         )

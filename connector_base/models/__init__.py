@@ -7,8 +7,13 @@ from . import integration_circuit
 from . import integration_throttle
 from . import integration_message
 from . import integration_event
+from . import integration_backend_jobs
 from . import integration_job_sweep
 from . import integration_canonical_importer
 from . import integration_contract
-from . import integration_backend_reconcile_orders
 from . import integration_reconciliation_run
+from . import integration_backend_reconcile_orders
+from . import integration_backend_stock
+from . import integration_backend_shipment
+from . import stock_move
+from . import stock_picking

@@ -244,23 +244,54 @@ class IntegrationBackend(models.Model):
         self.ensure_one()
         return self.env["integration.credential"].sudo()._read_secret(self, key)
 
-    def _client(self):
-        """An HTTP client with this backend's timeouts, throttle, breaker and log."""
+    def _client(self, auth=True):
+        """An HTTP client with this backend's base URL, timeouts, auth headers,
+        throttle, breaker and log: every channel's calls go through it.
+
+        ``auth=False`` is for the call that obtains the credentials (a token
+        grant): no auth headers, no throttle step, only the log.
+        """
         self.ensure_one()
         backend = self.sudo()
+        if not auth:
+            return HttpClient(
+                backend._api_base_url(),
+                timeout=(backend.timeout_connect, backend.timeout_read),
+                after_call=lambda record: self.env["integration.message"]._log_call(
+                    backend, record
+                ),
+            )
         return HttpClient(
-            backend.api_url or "",
+            backend._api_base_url(),
             timeout=(backend.timeout_connect, backend.timeout_read),
             headers=backend._auth_headers(),
             before_call=lambda endpoint: backend._before_call(endpoint),
             after_call=lambda record: backend._after_call(record),
         )
 
+    def _api_base_url(self):
+        """Hook: the root of the channel's API (default: the backend's API URL)."""
+        return (self.api_url or "").rstrip("/")
+
+    def _check_can_call(self, endpoint):
+        """Hook: raise (e.g. ``AuthenticationError``) when no call may be sent
+        until a person acts (credentials refused, app uninstalled)."""
+        return None
+
+    def _call_cost(self, endpoint):
+        """Hook: what a call takes from the rate bucket (default one token;
+        Shopify: the query cost its last answer reported)."""
+        return 1.0
+
     def _before_call(self, endpoint):
+        """Every call: may it go, is its circuit closed, and wait for the
+        shared bucket (a pacing wait of seconds, capped)."""
+        self._check_can_call(endpoint)
         self.env["integration.circuit"]._check(self, endpoint)
-        wait = self.env["integration.throttle"]._acquire(self)
+        cost = min(self._call_cost(endpoint), self.rate_capacity)
+        wait = self.env["integration.throttle"]._acquire(self, cost)
         if wait > 0:
-            time.sleep(min(wait, 30.0))
+            time.sleep(min(wait, 60.0))
 
     def _after_call(self, record):
         ok = record.error is None and record.status is not None and record.status < 400
@@ -329,34 +360,6 @@ class IntegrationBackend(models.Model):
             )
         flows.invalidate_recordset(["last_success_at"])
         self.system_id.invalidate_recordset(["last_success_at"])
-
-    def _flow_delay(self, flow, identity_key, description, delay=0):
-        """This backend's queue_job delayable for a job of ``flow`` (its
-        channel and priority, slowed when degraded), or None when the flow
-        is off: one place reads the flow policy, whatever the job."""
-        self.ensure_one()
-        policy = self.flow_ids.filtered(lambda f: f.flow == flow)[:1]
-        if policy.mode == "off":
-            return None
-        options = policy._job_options() if policy else {"channel": self.job_channel}
-        if delay:
-            options["eta"] = max(options.get("eta", 0), delay)
-        return self.sudo().with_delay(identity_key=identity_key, description=description, **options)
-
-    def _coalesce(self, method, *, flow, delay=10):
-        """Enqueue ``method`` of this backend once for a burst of changes.
-
-        Outbound work (stock levels, prices) calls this on every change: the
-        identity key keeps one pending job per backend, flow and method, and
-        the short delay lets the burst gather: many changes, one call.
-        """
-        delayable = self._flow_delay(
-            flow,
-            f"integration.backend:{self.id}:{flow}:{method}",
-            f"{self.name}: {flow} ({method})",
-            delay=delay,
-        )
-        return getattr(delayable, method)() if delayable else None
 
     # -------------------------------------------------------------- inbox
     def _drain_identity(self):

@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 
 from ..lib import money
+from .integration_event import PipelineError
 
 ROUNDING_METHODS = [
     (money.ROUND_PER_LINE, "Per line"),
@@ -51,4 +52,36 @@ class IntegrationBackend(models.Model):
         )
         return money.amounts_match(
             expected, computed, currency.rounding, slack=slack, tolerance=self.amount_tolerance
+        )
+
+    def _channel_label(self):
+        """The channel's name as people read it (e.g. Shopify)."""
+        self.ensure_one()
+        return dict(self._fields["channel_type"]._description_selection(self.env)).get(
+            self.channel_type, self.channel_type or ""
+        )
+
+    def _check_order_taxes(self, document, order):
+        """Odoo's taxes must come to the channel's (the canonical order's
+        ``total_tax``), like money compares: to the currency's rounding, with
+        the slack of the channel's rounding method and the backend's
+        tolerance; a gap beyond is a tax set-up problem, whatever the channel."""
+        self.ensure_one()
+        if "total_tax" not in document or not order or order.state == "cancel":
+            return
+        expected = float(document.get("total_tax") or 0.0)
+        taxed_lines = len(order.order_line.filtered("tax_ids")) or 1
+        if self._amounts_match(expected, order.amount_tax, order.currency_id, taxed_lines):
+            return
+        channel, name = self._channel_label(), document.get("name")
+        raise PipelineError(
+            "business_rule",
+            f"Tax mismatch on {channel} order {name}: {channel} charged "
+            f"{expected:.2f}, Odoo computes {order.amount_tax:.2f} "
+            f"({'included' if document.get('taxes_included') else 'excluded'} taxes, "
+            f"{taxed_lines} taxed line(s), tolerance {self.amount_tolerance:.2f})",
+            business_object="order",
+            severity="high",
+            impact_amount=abs(order.amount_tax - expected),
+            name=f"Tax mismatch on {channel} order {name}",
         )

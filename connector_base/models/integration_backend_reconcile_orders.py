@@ -18,10 +18,9 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.addons.integration_governance.lib.vocabulary import OPEN_STATES
-from odoo.addons.queue_job.exception import RetryableJobError
-from odoo.addons.queue_job.job import Job
 
 from ..lib.retry import IntegrationError, TransientError
+from .integration_backend_jobs import integration_job
 
 _logger = logging.getLogger(__name__)
 
@@ -73,13 +72,9 @@ class IntegrationBackend(models.Model):
         """One orders reconciliation job per active backend whose
         reconciliation flow is not off (a channel without the hook ends at once)."""
         for backend in self.search([("state", "=", "active")]):
-            delayable = backend._flow_delay(
-                "reconciliation",
-                f"integration.backend:{backend.id}:reconcile_orders",
-                f"{backend.name}: orders reconciliation",
+            backend._flow_job(
+                "reconciliation", "_reconcile_orders", f"{backend.name}: orders reconciliation"
             )
-            if delayable:
-                delayable._reconcile_orders()
         return True
 
     def _reconcile_orders_window(self, window_start=None, window_end=None):
@@ -110,6 +105,7 @@ class IntegrationBackend(models.Model):
         return fields.Datetime.to_datetime(window_start), fields.Datetime.to_datetime(window_end)
 
     # ---------------------------------------------------------------- run
+    @integration_job
     def _reconcile_orders(self, window_start=None, window_end=None):
         """Compare the channel's orders of the window with the bound sale orders.
 
@@ -124,13 +120,8 @@ class IntegrationBackend(models.Model):
             if orders is None:
                 return None
             orders = list(orders)
-        except TransientError as error:
-            job_uuid = self.env.context.get("job_uuid")
-            if not job_uuid:
-                raise
-            job = Job.load(self.env, job_uuid)
-            delay = backend._retry_delay((job.retry if job else 0) + 1, error.retry_after)
-            raise RetryableJobError(str(error), seconds=max(int(delay), 1)) from error
+        except TransientError:
+            raise  # the job path retries it (integration_job)
         except IntegrationError as error:
             # Refused (credentials, contract): a failed run says so on the dashboard.
             run = self.env["integration.reconciliation.run"].start(

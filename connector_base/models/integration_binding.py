@@ -19,6 +19,10 @@ class IntegrationBinding(models.Model):
     external_updated_at = fields.Datetime()
     synced_at = fields.Datetime(default=fields.Datetime.now)
     extra = fields.Json(help="Channel-specific extras (e.g. inventory item id).")
+    stock_dirty = fields.Boolean(
+        index="btree_not_null",
+        help="The product's Odoo stock changed since its level was last sent to the channel.",
+    )
 
     _backend_model_external_unique = models.Constraint(
         "UNIQUE(backend_id, res_model, external_id)",

@@ -319,11 +319,24 @@ class IntegrationCanonicalImporter(models.AbstractModel):
             return order
         if shipped:
             return order
+        changes = {"order_line": [(line["sku"], line["quantity"]) for line in doc["lines"]]}
         if doc.get("shipping_address"):
             partner = self._shipping_partner(order.partner_id, doc["shipping_address"])
             if partner != order.partner_shipping_id:
-                order.partner_shipping_id = partner
-        self._update_order_lines(backend, order, doc)
+                changes["partner_shipping_id"] = partner.id
+        # An update writes only what the channel owns of an order (the rules).
+        allowed, _violations = self.env["integration.sor.rule"].filter_values(
+            "order",
+            backend.system_id,
+            changes,
+            record=order,
+            trace_id=event.trace_id if event else None,
+            external_ref=doc["external_id"],
+        )
+        if "partner_shipping_id" in allowed:
+            order.partner_shipping_id = allowed["partner_shipping_id"]
+        if "order_line" in allowed:
+            self._update_order_lines(backend, order, doc)
         return order
 
     @api.model

@@ -53,6 +53,21 @@ class PipelineError(IntegrationError):
         self.exception_kwargs = exception_kwargs
 
 
+def contract_breach(subject, result, **exception_kwargs):
+    """The ``contract`` PipelineError of a payload that broke its contract
+    (``result`` of ``validate_payload``): every violation with its JSON path."""
+    version, violations = result["version"], result["violations"]
+    exception_kwargs.setdefault("name", f"{version.display_name}: {len(violations)} violation(s)")
+    return PipelineError(
+        "contract",
+        f"{subject} breaks {version.display_name}: "
+        + "; ".join(f"{v['path']} {v['message']}" for v in violations),
+        violations=violations,
+        contract_version=version,
+        **exception_kwargs,
+    )
+
+
 class IntegrationEvent(models.Model):
     """The inbox: every inbound delivery, stored once, processed by a job.
 
@@ -324,6 +339,8 @@ class IntegrationEvent(models.Model):
         self._check_contract(f"canonical.{doc_type}", document)
         importer = self.env["integration.canonical.importer"]
         record = importer._import(backend, doc_type, document, self)
+        if doc_type == "order":
+            backend._check_order_taxes(document, record)
         backend._after_import(self, doc_type, record)
         self._step(
             "imported",
@@ -335,17 +352,9 @@ class IntegrationEvent(models.Model):
 
     def _check_contract(self, code, payload):
         result = self.env["integration.contract"].validate_payload(code, payload)
-        version = result["version"]
         if result["violations"]:
-            raise PipelineError(
-                "contract",
-                f"{self.topic or 'payload'} {self.external_id or ''} breaks {version.display_name}: "
-                + "; ".join(f"{v['path']} {v['message']}" for v in result["violations"]),
-                violations=result["violations"],
-                contract_version=version,
-                name=f"{version.display_name}: {len(result['violations'])} violation(s)",
-            )
-        self._step("validated", message=f"{version.display_name}: valid")
+            raise contract_breach(f"{self.topic or 'payload'} {self.external_id or ''}", result)
+        self._step("validated", message=f"{result['version'].display_name}: valid")
 
     def _is_stale(self):
         """True when a newer update of the same object was already applied,

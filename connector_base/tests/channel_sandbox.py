@@ -1,7 +1,11 @@
 """The test channel's API emulator: a real HTTP server on loopback.
 
 It answers like a channel would (auth header, JSON, 429/503 with
-Retry-After) and can be told to fail the next N calls.
+Retry-After) and can be told to fail the next N calls. Outbound: stock
+levels per location (``GET /inventory``; ``POST /inventory`` applies a batch
+only if every ``expected`` quantity is still the current one, else 409 and
+nothing changes) and shipments of orders (``POST /orders/<id>/shipments``,
+422 for an order already fulfilled).
 """
 
 import json
@@ -19,6 +23,9 @@ class ChannelSandbox:
         self.failures = []  # [(status, retry_after)] for the next calls
         self.calls = []
         self.acknowledged = []
+        self.inventory = {}  # (sku, location) -> available
+        self.shipments = []  # (order id, shipment document, shipment id)
+        self.fulfilled_elsewhere = set()  # order ids whose shipments get 422
         self.acknowledging = threading.Event()
         self.hang_acknowledge = threading.Event()
         self.release = threading.Event()
@@ -34,16 +41,20 @@ class ChannelSandbox:
             def do_GET(self):
                 sandbox.calls.append((self.path, dict(self.headers)))
                 if sandbox.failures:
-                    status, retry_after = sandbox.failures.pop(0)
-                    self.send_response(status)
-                    if retry_after is not None:
-                        self.send_header("Retry-After", str(retry_after))
-                    self.end_headers()
-                    self.wfile.write(b'{"errors": "unavailable"}')
-                    return
+                    return self._fail(*sandbox.failures.pop(0))
                 if self.headers.get("X-Test-Token") != sandbox.token:
                     return self._json(401, {"errors": "[API] Invalid API key or access token"})
                 url = urlsplit(self.path)
+                if url.path == "/inventory":
+                    query = {k: v[0] for k, v in parse_qs(url.query).items()}
+                    location = query.get("location")
+                    wanted = set(query["skus"].split(",")) if query.get("skus") else None
+                    levels = [
+                        {"sku": sku, "location": loc, "available": available}
+                        for (sku, loc), available in sorted(sandbox.inventory.items())
+                        if loc == location and (wanted is None or sku in wanted)
+                    ]
+                    return self._json(200, {"levels": levels})
                 if url.path == "/orders":
                     # Orders updated in [updated_at_min, updated_at_max] (ISO 8601, UTC).
                     query = {k: v[0] for k, v in parse_qs(url.query).items()}
@@ -65,6 +76,16 @@ class ChannelSandbox:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 sandbox.calls.append((self.path, dict(self.headers)))
+                if sandbox.failures:
+                    return self._fail(*sandbox.failures.pop(0))
+                outbound = self.path == "/inventory" or self.path.endswith("/shipments")
+                if outbound and self.headers.get("X-Test-Token") != sandbox.token:
+                    return self._json(401, {"errors": "[API] Invalid API key or access token"})
+                if self.path == "/inventory":
+                    return self._set_inventory(json.loads(body or b"{}"))
+                match = re.match(r"^/orders/(\d+)/shipments$", self.path)
+                if match:
+                    return self._ship(int(match.group(1)), json.loads(body or b"{}"))
                 match = re.match(r"^/orders/(\d+)/acknowledge$", self.path)
                 if not match:
                     return self._json(404, {"errors": "Not Found"})
@@ -73,6 +94,34 @@ class ChannelSandbox:
                     sandbox.release.wait(120)
                 sandbox.acknowledged.append((int(match.group(1)), json.loads(body or b"{}")))
                 return self._json(200, {"acknowledged": True})
+
+            def _fail(self, status, retry_after):
+                self.send_response(status)
+                if retry_after is not None:
+                    self.send_header("Retry-After", str(retry_after))
+                self.end_headers()
+                self.wfile.write(b'{"errors": "unavailable"}')
+
+            def _set_inventory(self, body):
+                location = body["location"]
+                stale = [
+                    level["sku"]
+                    for level in body["levels"]
+                    if level.get("expected") is not None
+                    and sandbox.inventory.get((level["sku"], location)) != level["expected"]
+                ]
+                if stale:
+                    return self._json(409, {"errors": "stale expected quantity", "stale": stale})
+                for level in body["levels"]:
+                    sandbox.inventory[(level["sku"], location)] = level["available"]
+                return self._json(200, {"updated": len(body["levels"])})
+
+            def _ship(self, order_id, document):
+                if order_id in sandbox.fulfilled_elsewhere:
+                    return self._json(422, {"errors": "order is already fulfilled"})
+                shipment_id = f"SHIP-{len(sandbox.shipments) + 1}"
+                sandbox.shipments.append((order_id, document, shipment_id))
+                return self._json(201, {"id": shipment_id})
 
             def _json(self, status, body):
                 data = json.dumps(body).encode()

@@ -136,7 +136,13 @@ class TestReconcileOrders(PipelineCase):
         self.on_channel(4052, updated_at="2026-01-01T00:00:00Z")  # long ago: not compared
         self.env["integration.backend"]._cron_reconcile_orders()
         job = self.env["queue.job"].search(
-            [("identity_key", "=", f"integration.backend:{self.backend.id}:reconcile_orders")]
+            [
+                (
+                    "identity_key",
+                    "=",
+                    f"integration.backend:{self.backend.id}:reconciliation:_reconcile_orders",
+                )
+            ]
         )
         self.assertEqual(len(job), 1)
         self.run_jobs()

@@ -1,7 +1,8 @@
 from pathlib import Path
 
 from odoo import api, fields, models
-from odoo.addons.connector_base.lib import signatures
+from odoo.addons.connector_base.lib import retry, signatures
+from odoo.addons.connector_base.models.integration_backend_stock import OutboundRefused
 
 ORDER_SCHEMA = Path(__file__).resolve().parent.parent / "data" / "test_channel_order.json"
 
@@ -130,6 +131,83 @@ class IntegrationBackend(models.Model):
         if self.channel_type != "test_channel":
             return super()._channel_order_describe(order)
         return self._webhook_describe({"X-Test-Topic": order["topic"]}, order["payload"])
+
+    # ------------------------------------------------------------ outbound
+    # Stock and shipments through the pipeline's hooks only: no stock.move,
+    # stock.picking or reconciliation override of its own.
+    def _stock_supported(self):
+        if self.channel_type != "test_channel":
+            return super()._stock_supported()
+        return bool(self.api_url)
+
+    def _stock_locations(self):
+        if self.channel_type != "test_channel":
+            return super()._stock_locations()
+        warehouse = self.env["stock.warehouse"].search(
+            [("company_id", "=", self.company_id.id)], limit=1
+        )
+        return [{"id": "WH1", "name": "Main warehouse", "location": warehouse.lot_stock_id}]
+
+    def _stock_pending_spec(self):
+        if self.channel_type != "test_channel":
+            return super()._stock_pending_spec()
+        return {"topics": ["orders/create"], "lines": "lines", "sku": "sku", "quantity": "qty"}
+
+    def _stock_read_levels(self, location_id, item_ids=None):
+        if self.channel_type != "test_channel":
+            return super()._stock_read_levels(location_id, item_ids)
+        params = {"location": location_id}
+        if item_ids is not None:
+            params["skus"] = ",".join(sorted(item_ids))
+        response = self._client().request("GET", "/inventory", params=params, endpoint="/inventory")
+        return {level["sku"]: level["available"] for level in response.json()["levels"]}
+
+    def _stock_push_levels(self, changes):
+        """One batch; the channel applies it only if every expected quantity
+        is still its own (409 otherwise: every change is stale)."""
+        if self.channel_type != "test_channel":
+            return super()._stock_push_levels(changes)
+        body = {
+            "location": changes[0].location_id,
+            "levels": [
+                {"sku": c.item_id, "available": c.quantity, "expected": c.known} for c in changes
+            ],
+        }
+        try:
+            self._client().request("POST", "/inventory", json=body, endpoint="/inventory")
+        except retry.PermanentError as error:
+            if getattr(error, "status", None) == 409:
+                return list(changes)
+            raise OutboundRefused(str(error), business_object="stock") from error
+        return []
+
+    def _shipment_supported(self):
+        if self.channel_type != "test_channel":
+            return super()._shipment_supported()
+        return bool(self.api_url)
+
+    def _shipment_send(self, picking, document, trace_id):
+        if self.channel_type != "test_channel":
+            return super()._shipment_send(picking, document, trace_id)
+        try:
+            response = self._client().request(
+                "POST",
+                f"/orders/{document['order_external_id']}/shipments",
+                json=document,
+                endpoint="/orders/shipments",
+                trace_id=trace_id,
+            )
+        except retry.PermanentError as error:
+            if getattr(error, "status", None) != 422:
+                raise
+            raise OutboundRefused(
+                f"The test channel refused the shipment of {picking.name}: {error}",
+                business_object="shipment",
+                record=picking,
+                trace_id=trace_id,
+                name=f"Shipment refused: {picking.name}",
+            ) from error
+        return response.json()["id"]
 
     def _auth_headers(self):
         if self.channel_type != "test_channel":

@@ -1,0 +1,61 @@
+"""Stock levels out to a channel: what to change, in which batches.
+
+Plain Python shared by every channel that takes stock: the pipeline knows
+Odoo's targets and the channel's last known quantities (read or written),
+plans the changes and sends them in batches through the channel's hook,
+which applies each with its own compare-and-set ("change from the quantity
+we last saw"), so a sale on the channel between our read and our write is
+never overwritten blindly.
+"""
+
+from dataclasses import dataclass
+
+# Above this many unknown levels at a location, one full read of the
+# location is cheaper than reading the items one batch at a time.
+FULL_READ_ABOVE = 500
+
+
+@dataclass
+class LevelChange:
+    """One level to set: ``known`` is the channel's quantity as last seen
+    (None: never read, the channel applies it without a compare)."""
+
+    item_id: str
+    location_id: str
+    quantity: int
+    known: int | None
+    key: str = ""  # the Odoo side's label (SKU), for logs and exceptions
+
+
+def plan(targets, known):
+    """Changes for every (item, location) whose channel quantity differs from
+    Odoo's target. ``targets``: {(item, location): (quantity, label)};
+    ``known``: {(item, location): quantity as last read or set}."""
+    changes = []
+    for (item_id, location_id), (quantity, label) in sorted(targets.items()):
+        current = known.get((item_id, location_id))
+        if current is None or current != quantity:
+            changes.append(LevelChange(item_id, location_id, quantity, current, label))
+    return changes
+
+
+def batches(changes, size):
+    """Consecutive slices of at most ``size`` changes, one location each:
+    a channel's compare-and-set call takes one location's levels at a time."""
+    current = []
+    for change in changes:
+        if current and (len(current) >= size or current[0].location_id != change.location_id):
+            yield current
+            current = []
+        current.append(change)
+    if current:
+        yield current
+
+
+def mismatches(targets, known):
+    """[(item, location, target, channel quantity)] that differ, sorted."""
+    return [
+        (item, location, quantity, known.get((item, location)))
+        for (item, location), (quantity, _label) in sorted(targets.items())
+        if known.get((item, location)) != quantity
+    ]

@@ -1,0 +1,420 @@
+"""Stock out to every channel that takes stock, the mirror of inbound.
+
+Odoo change (``stock.move``) -> dirty marks on the product bindings -> one
+coalesced export job per backend -> targets built from Odoo's current free
+quantity (less the units of orders still in the inbox) -> canonical
+``stock_level`` documents checked against their contract -> the channel's
+compare-and-set call (``_stock_push_levels``) -> known levels kept on the
+bindings -> lineage. A refused compare re-reads the batch and tries again; a
+refusal is an exception for the fulfilment team. The stock reconciliation
+(``_reconcile_stock``) reads the channel's levels, compares set-wise and heals.
+
+A channel fills: ``_stock_supported``, ``_stock_locations``,
+``_stock_item_id``, ``_stock_read_levels``, ``_stock_push_levels`` and, to
+hold back units of orders waiting in the inbox, ``_stock_pending_spec``.
+"""
+
+import json
+from datetime import datetime, timezone
+
+from odoo import api, models
+
+from ..lib import stock_levels
+from .integration_backend_jobs import integration_job
+from .integration_event import PipelineError, contract_breach
+
+# A refused compare is re-read and sent again this many times at most.
+STALE_ROUNDS = 3
+
+
+class IntegrationBackend(models.Model):
+    _inherit = "integration.backend"
+
+    # --------------------------------------------------------------- hooks
+    def _stock_supported(self):
+        """Hook: True when the channel takes stock levels from Odoo."""
+        return False
+
+    def _stock_locations(self):
+        """Hook: the channel's locations Odoo sends stock to, as a list of
+        ``{"id": channel location id, "name": label, "location": stock.location}``
+        (Odoo's free quantity at that stock location is what the channel may sell)."""
+        return []
+
+    def _stock_item_id(self, binding):
+        """Hook: the channel's id of a product binding's stock item (default:
+        the binding's external id, e.g. the SKU); falsy: not stocked there."""
+        return binding.external_id
+
+    def _stock_read_levels(self, location_id, item_ids=None):
+        """Hook: ``{item id: available quantity}`` at a channel location: every
+        item there (``item_ids`` None) or only those given."""
+        raise NotImplementedError(f"{self.channel_type} backends read no stock levels")
+
+    def _stock_push_levels(self, changes):
+        """Hook: send one batch of ``stock_levels.LevelChange`` (one location),
+        each applied only if the channel's quantity is still ``change.known``
+        (``None``: never read, no compare).
+
+        Returns the changes the channel refused because its quantity moved
+        (stale compare): the pipeline re-reads them and sends them again.
+        Raise ``OutboundRefused`` for any other refusal.
+        """
+        raise NotImplementedError(f"{self.channel_type} backends take no stock levels")
+
+    def _stock_batch_size(self):
+        """Hook: how many levels one push call takes."""
+        return 100
+
+    def _stock_pending_spec(self):
+        """Hook: how to count the units of the channel's orders still in the
+        inbox (taken off the channel's stock, not yet reserved in Odoo):
+        ``{"topics": [...], "lines": "<payload key of the lines>",
+        "sku": "<line key>", "quantity": "<line key>"}``, or None."""
+        return None
+
+    # ------------------------------------------------------------- marks
+    @api.model
+    def _stock_mark_dirty(self, products):
+        """Called on every stock change: mark the bound products of every
+        backend that takes stock, and coalesce one export per backend."""
+        if not products:
+            return
+        backends = (
+            self.sudo().search([("state", "=", "active")]).filtered(lambda b: b._stock_supported())
+        )
+        if not backends:
+            return
+        self.env["integration.binding"].flush_model()
+        self.env.cr.execute(
+            """
+            UPDATE integration_binding b SET stock_dirty = TRUE
+             WHERE b.backend_id = ANY(%s) AND b.res_model = 'product.product'
+               AND b.res_id = ANY(%s) AND b.stock_dirty IS NOT TRUE
+            RETURNING b.backend_id
+            """,
+            [backends.ids, list(products.ids)],
+        )
+        backend_ids = {row[0] for row in self.env.cr.fetchall()}
+        self.env["integration.binding"].invalidate_model(["stock_dirty"])
+        for backend in backends.filtered(lambda b: b.id in backend_ids):
+            backend._coalesce("_export_stock", flow="stock_out")
+
+    def _stock_set_dirty(self, bindings, dirty):
+        """In a short transaction of its own, so order imports marking
+        products never wait for (or conflict with) a long export."""
+        with self.env.registry.cursor() as cr:
+            cr.execute(
+                "UPDATE integration_binding SET stock_dirty = %s "
+                "WHERE id = ANY(%s) AND stock_dirty IS " + ("NOT TRUE" if dirty else "TRUE"),
+                [dirty, bindings.ids],
+            )
+        bindings.invalidate_recordset(["stock_dirty"])
+
+    # ------------------------------------------------------------ export
+    def _stock_bindings(self, product_ids=None, dirty_only=False):
+        domain = [("backend_id", "=", self.id), ("res_model", "=", "product.product")]
+        if product_ids is not None:
+            domain.append(("res_id", "in", list(product_ids)))
+        if dirty_only:
+            domain.append(("stock_dirty", "=", True))
+        bindings = self.env["integration.binding"].sudo().search(domain)
+        return bindings.filtered(lambda b: self._stock_item_id(b))
+
+    @integration_job
+    def _export_stock(self, product_ids=None, full=False):
+        """Bring the channel's available quantities to Odoo's (the changed
+        products, the given ones, or all with ``full``): compare-and-set,
+        idempotent, in the channel's batches."""
+        self.ensure_one()
+        if self.state != "active":
+            return "backend not active"
+        refused = self._outbound_refusal("stock")
+        if refused:
+            return refused
+        bindings = self._stock_bindings(product_ids, dirty_only=not full and product_ids is None)
+        if not bindings:
+            return "nothing to export"
+        # Changes arriving from now on mark their products again; marked
+        # again here if this export fails.
+        self._stock_set_dirty(bindings, False)
+        # Its calls are logged as replayable: a replay sends the levels again.
+        backend = self.with_context(
+            integration_replay=("integration.backend", self.id, "_replay_export_stock")
+        )
+        try:
+            return backend._stock_export_levels(bindings, full)
+        except Exception:
+            self._stock_set_dirty(bindings, True)
+            raise
+
+    def _replay_export_stock(self):
+        """Replay of a logged stock call: every level, from Odoo's current state."""
+        return self._export_stock(full=True)
+
+    def _stock_export_levels(self, bindings, full):
+        targets = self._stock_targets(bindings)
+        known = self._stock_known_levels(bindings)
+        for location in self._stock_locations():
+            missing = {
+                item
+                for (item, loc) in targets
+                if loc == location["id"] and (item, loc) not in known
+            }
+            if missing:
+                whole = full or len(missing) > stock_levels.FULL_READ_ABOVE
+                read = self._stock_read_levels(location["id"], None if whole else missing)
+                known.update({(item, location["id"]): qty for item, qty in read.items()})
+        changes = stock_levels.plan(targets, known)
+        self._stock_check_documents(changes)
+        try:
+            sent = self._stock_push(changes, known)
+        finally:
+            self._stock_store_levels(bindings, known)
+        self._mark_flow_success("stock_out")
+        if sent:
+            self.env["integration.lineage"].record_step(
+                "exported",
+                system=self.system_id,
+                direction="outbound",
+                job_uuid=self.env.context.get("job_uuid"),
+                message=f"stock: {sent} level(s) of {len(targets)} changed",
+            )
+        return f"{len(targets)} levels compared, {sent} changed on {self.name}"
+
+    def _stock_pending_quantities(self):
+        """Units of the channel's orders already in the inbox but not yet in
+        Odoo's stock: the channel took them off, Odoo has not reserved them."""
+        spec = self._stock_pending_spec()
+        if not spec:
+            return {}
+        self.env["integration.event"].flush_model()
+        self.env.cr.execute(
+            """
+            SELECT line->>%s, SUM((line->>%s)::numeric)
+              FROM integration_event e, jsonb_array_elements(e.payload->%s) line
+             WHERE e.backend_id = %s AND e.state IN ('received', 'processing')
+               AND e.topic = ANY(%s)
+             GROUP BY 1
+            """,
+            [spec["sku"], spec["quantity"], spec["lines"], self.id, list(spec["topics"])],
+        )
+        return {sku: float(qty) for sku, qty in self.env.cr.fetchall() if sku}
+
+    def _stock_targets(self, bindings):
+        """{(item, channel location): (quantity Odoo can sell there, SKU)}."""
+        pending = self._stock_pending_quantities()
+        products = self.env["product.product"].sudo().browse(bindings.mapped("res_id"))
+        targets = {}
+        for location in self._stock_locations():
+            free = {
+                product.id: product.free_qty
+                for product in products.with_context(location=location["location"].id)
+            }
+            for binding in bindings:
+                sku = binding.external_id
+                quantity = free.get(binding.res_id, 0.0) - pending.get(sku, 0.0)
+                targets[(self._stock_item_id(binding), location["id"])] = (
+                    max(int(quantity), 0),
+                    sku,
+                )
+        return targets
+
+    def _stock_check_documents(self, changes):
+        """Each level sent is a canonical ``stock_level``: one that breaks its
+        contract is not sent, and is raised with its violations."""
+        if not changes:
+            return
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        names = {location["id"]: location["name"] for location in self._stock_locations()}
+        Contract = self.env["integration.contract"]
+        broken = []
+        for change in changes:
+            document = {
+                "sku": change.key or str(change.item_id),
+                "location_code": str(names.get(change.location_id) or change.location_id),
+                "quantity_available": change.quantity,
+                "updated_at": now,
+            }
+            result = Contract.validate_payload("canonical.stock_level", document)
+            if result["violations"]:
+                broken.append((change, result))
+        for change, result in broken:
+            changes.remove(change)
+            breach = contract_breach(
+                f"Stock level of {change.key} at {names.get(change.location_id)}",
+                result,
+                business_object="stock",
+                name=f"{result['version'].display_name}: stock level of {change.key}",
+            )
+            self._job_exception(breach.category, str(breach), **breach.exception_kwargs)
+
+    def _stock_push(self, changes, known):
+        """Send the changes; a refused compare re-reads the batch's items and
+        recomputes against the channel's new quantities (a few times)."""
+        sent = 0
+        for batch in stock_levels.batches(changes, self._stock_batch_size()):
+            for round_ in range(STALE_ROUNDS + 1):
+                try:
+                    stale = self._stock_push_levels(batch) or []
+                except OutboundRefused as error:
+                    self._job_exception(
+                        "business_rule",
+                        f"{self.name} refused stock levels of "
+                        f"{', '.join(c.key for c in batch[:10])}"
+                        f"{'...' if len(batch) > 10 else ''}: {error}",
+                        business_object="stock",
+                        name=f"{self.name}: stock update refused",
+                    )
+                    break
+                stale_ids = {id(change) for change in stale}
+                for change in batch:
+                    if id(change) not in stale_ids:
+                        known[(change.item_id, change.location_id)] = change.quantity
+                        sent += 1
+                if not stale:
+                    break
+                if round_ == STALE_ROUNDS:
+                    self._job_exception(
+                        "business_rule",
+                        f"{self.name} kept refusing the compare of "
+                        f"{', '.join(c.key for c in stale[:10])}: its quantities keep moving",
+                        business_object="stock",
+                        name=f"{self.name}: stock update refused",
+                    )
+                    break
+                fresh = self._stock_read_levels(
+                    stale[0].location_id, {change.item_id for change in stale}
+                )
+                for change in stale:
+                    change.known = fresh.get(change.item_id)
+                    known[(change.item_id, change.location_id)] = change.known
+                batch = [change for change in stale if change.known != change.quantity]
+                if not batch:
+                    break
+        return sent
+
+    def _stock_known_levels(self, bindings):
+        known = {}
+        for binding in bindings:
+            item = self._stock_item_id(binding)
+            for location, quantity in ((binding.extra or {}).get("levels") or {}).items():
+                known[(item, location)] = quantity
+        return known
+
+    def _stock_store_levels(self, bindings, known):
+        """Remember the channel's quantities (what we read or set there).
+
+        Facts about the channel, kept whatever becomes of this job, written in
+        a short transaction of their own so that order imports marking
+        products meanwhile never meet this long job on a serialization conflict.
+        """
+        rows = []
+        for binding in bindings:
+            item = self._stock_item_id(binding)
+            levels = {location: qty for (i, location), qty in known.items() if i == item}
+            if levels != (binding.extra or {}).get("levels"):
+                rows.append((binding.id, json.dumps(levels)))
+        if not rows:
+            return
+        with self.env.registry.cursor() as cr:
+            for start in range(0, len(rows), 1000):
+                chunk = rows[start : start + 1000]
+                cr.execute(
+                    "UPDATE integration_binding b SET extra = jsonb_set("
+                    "COALESCE(b.extra, '{}'::jsonb), '{levels}', v.levels::jsonb) "
+                    "FROM (VALUES "
+                    + ", ".join(["(%s, %s)"] * len(chunk))
+                    + ") AS v(id, levels) WHERE b.id = v.id",
+                    [value for row in chunk for value in row],
+                )
+        bindings.invalidate_recordset(["extra"])
+
+    # ---------------------------------------------------- reconciliation
+    @api.model
+    def _cron_reconcile_stock(self):
+        """One stock reconciliation job per active backend that takes stock."""
+        for backend in self.search([("state", "=", "active")]).filtered(
+            lambda b: b._stock_supported()
+        ):
+            backend._flow_job(
+                "reconciliation", "_reconcile_stock", f"{backend.name}: stock reconciliation"
+            )
+        return True
+
+    @integration_job
+    def _reconcile_stock(self):
+        """Compare every bound product's channel quantity with Odoo's; heal
+        each mismatch (Odoo owns stock) or raise it when the heal is refused."""
+        self.ensure_one()
+        run = self.env["integration.reconciliation.run"].start("stock", self.system_id)
+        bindings = self._stock_bindings()
+        targets = self._stock_targets(bindings)
+        known, names = {}, {}
+        for location in self._stock_locations():
+            names[location["id"]] = location["name"]
+            read = self._stock_read_levels(location["id"])
+            known.update({(item, location["id"]): qty for item, qty in read.items()})
+        by_item = {self._stock_item_id(b): b for b in bindings}
+        heal = not self._outbound_refusal("stock", quiet=True)
+        for item, location, quantity, current in stock_levels.mismatches(targets, known):
+            run.add_mismatch(
+                f"{targets[(item, location)][1]}@{names.get(location, location)}",
+                "available",
+                quantity,
+                current,
+                record=self.env["product.product"].browse(by_item[item].res_id),
+                heal=heal,
+            )
+        self._stock_store_levels(bindings, known)
+        run.finish(len(targets))
+        self._mark_flow_success("reconciliation")
+        return run
+
+    # ------------------------------------------------- system of record
+    def _outbound_refusal(self, business_object, quiet=False):
+        """Why Odoo may not write ``business_object`` to this channel, or None.
+
+        The system-of-record rules, read outbound: the channel's own truth is
+        never overwritten; a channel that owns stock (or shipments, products)
+        gets none of Odoo's. Noted in the lineage unless ``quiet``.
+        """
+        rule = (
+            self.env["integration.sor.rule"]
+            ._rules_for(business_object)
+            .filtered(lambda r: not r.field_name)[:1]
+        )
+        if not rule or rule.owner_scope == "odoo" or not rule._owned_by(self.system_id):
+            return None
+        reason = f"{business_object} is owned by {rule.owner_label}: Odoo sends none to {self.name}"
+        if not quiet:
+            self.env["integration.lineage"].record_step(
+                "filtered",
+                system=self.system_id,
+                direction="outbound",
+                outcome="skipped",
+                job_uuid=self.env.context.get("job_uuid"),
+                message=reason,
+            )
+        return reason
+
+
+class OutboundRefused(PipelineError):
+    """The channel refused an outbound document for a business reason."""
+
+    def __init__(self, message, **exception_kwargs):
+        exception_kwargs.setdefault("severity", "high")
+        super().__init__("business_rule", message, **exception_kwargs)
+
+
+class IntegrationReconciliationRun(models.Model):
+    _inherit = "integration.reconciliation.run"
+
+    def _heal_stock_line(self, line):
+        """Odoo owns stock: set the channel's level of that product to Odoo's,
+        through the run's own backend (whatever its channel)."""
+        backend = self._run_backend()
+        if not backend or not backend._stock_supported() or line.res_model != "product.product":
+            return super()._heal_stock_line(line)
+        backend._export_stock(product_ids=[line.res_id])
+        return True

@@ -1,0 +1,54 @@
+from odoo import models
+
+
+class StockPicking(models.Model):
+    """A validated delivery of a channel's order is sent to that channel."""
+
+    _inherit = "stock.picking"
+
+    def _action_done(self):
+        result = super()._action_done()
+        deliveries = self.filtered(
+            lambda p: p.picking_type_code == "outgoing" and p.sale_id and p.state == "done"
+        )
+        if not deliveries:
+            return result
+        bindings = (
+            self.env["integration.binding"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", "sale.order"),
+                    ("res_id", "in", deliveries.sale_id.ids),
+                    ("backend_id.state", "=", "active"),
+                ]
+            )
+        )
+        for picking in deliveries:
+            for backend in picking._integration_shipment_backends(bindings):
+                backend._shipment_enqueue(picking)
+        return result
+
+    def _integration_shipment_backends(self, bindings=None):
+        """The active backends the picking's order came from that take shipments."""
+        self.ensure_one()
+        if bindings is None:
+            bindings = (
+                self.env["integration.binding"]
+                .sudo()
+                .search(
+                    [
+                        ("res_model", "=", "sale.order"),
+                        ("res_id", "=", self.sale_id.id),
+                        ("backend_id.state", "=", "active"),
+                    ]
+                )
+            )
+        backends = bindings.filtered(lambda b: b.res_id == self.sale_id.id).backend_id
+        return backends.filtered(lambda b: b._shipment_supported())
+
+    def _integration_send_shipments(self):
+        """Send this done delivery to its order's channels now (a replay of a
+        logged shipment call); a picking already sent is not sent twice."""
+        self.ensure_one()
+        return [backend._export_shipment(self) for backend in self._integration_shipment_backends()]

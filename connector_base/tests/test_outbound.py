@@ -1,0 +1,214 @@
+"""Outbound through the pipeline's hooks: the test channel fills only hooks
+(no stock.move, stock.picking or reconciliation override of its own) and
+gets coalesced, compare-and-set stock exports, healing reconciliations and
+shipments sent once, with the failures ending as the inbound ones do."""
+
+from odoo.tests import tagged
+
+from .common import PipelineCase
+
+TEST_CHANNEL = "odoo.addons.connector_test_channel"
+
+
+@tagged("post_install", "-at_install")
+class TestOutboundStock(PipelineCase):
+    def setUp(self):
+        super().setUp()
+        self.sandbox.inventory.clear()
+        self.warehouse = self.env["stock.warehouse"].search(
+            [("company_id", "=", self.env.company.id)], limit=1
+        )
+        Binding = self.env["integration.binding"]
+        for sku in ("TC-RED", "TC-BLUE"):
+            Binding._bind(self.backend, self.products[sku], sku)
+
+    def set_odoo_stock(self, sku, quantity):
+        self.env["stock.quant"].with_context(inventory_mode=True).create(
+            {
+                "product_id": self.products[sku].id,
+                "location_id": self.warehouse.lot_stock_id.id,
+                "inventory_quantity": quantity,
+            }
+        ).action_apply_inventory()
+
+    def export_jobs(self):
+        return self.env["queue.job"].search(
+            [("method_name", "=", "_export_stock"), ("id", ">=", self.first_job_id)]
+        )
+
+    def inventory_posts(self):
+        return [call for call in self.sandbox.calls if call[0] == "/inventory"]
+
+    def test_a_burst_of_changes_is_one_export_through_the_hooks(self):
+        self.set_odoo_stock("TC-RED", 7)
+        self.set_odoo_stock("TC-BLUE", 3)
+        self.set_odoo_stock("TC-GREEN", 9)  # not bound to the backend: not sent
+        self.assertEqual(len(self.export_jobs()), 1, "one coalesced export job")
+        self.run_jobs(include_future=True)
+        self.assertEqual(self.sandbox.inventory, {("TC-RED", "WH1"): 7, ("TC-BLUE", "WH1"): 3})
+        steps = self.env["integration.lineage"].search(
+            [("system_id", "=", self.backend.system_id.id), ("step", "=", "exported")]
+        )
+        self.assertTrue(steps.filtered(lambda s: "stock: 2 level(s)" in (s.message or "")))
+
+    def test_a_stale_compare_rereads_and_never_overwrites_a_channel_sale(self):
+        self.set_odoo_stock("TC-RED", 10)
+        self.run_jobs(include_future=True)
+        self.assertEqual(self.sandbox.inventory[("TC-RED", "WH1")], 10)
+        # The channel sells 2 (8 left) before Odoo hears of it; Odoo receives more.
+        self.sandbox.inventory[("TC-RED", "WH1")] = 8
+        self.set_odoo_stock("TC-RED", 15)
+        before = len(self.sandbox.calls)
+        self.run_jobs(include_future=True)
+        calls = [c[0] for c in self.sandbox.calls[before:]]
+        self.assertEqual(calls.count("/inventory"), 2, "a refused set, then the one that held")
+        self.assertTrue(any(c.startswith("/inventory?") for c in calls), "re-read the level")
+        self.assertEqual(self.sandbox.inventory[("TC-RED", "WH1")], 15)
+
+    def test_units_of_orders_waiting_in_the_inbox_are_held_back(self):
+        self.set_odoo_stock("TC-RED", 10)
+        self.run_jobs(include_future=True)
+        self.post(self.order_payload(4101))  # 2 x TC-RED, in the inbox, not imported
+        self.backend._export_stock(full=True)
+        self.assertEqual(self.sandbox.inventory[("TC-RED", "WH1")], 8)
+
+    def test_reconciliation_heals_through_the_run_backend(self):
+        self.set_odoo_stock("TC-RED", 5)
+        self.set_odoo_stock("TC-BLUE", 1)
+        self.run_jobs(include_future=True)
+        self.sandbox.inventory[("TC-RED", "WH1")] = 50
+        run = self.backend._reconcile_stock()
+        self.assertEqual(run.compared_count, 2)
+        self.assertEqual((run.mismatched_count, run.healed_count), (1, 1))
+        self.assertEqual(run.line_ids.key, "TC-RED@Main warehouse")
+        self.assertEqual(self.sandbox.inventory[("TC-RED", "WH1")], 5)
+
+    def test_a_channel_that_owns_stock_gets_none_of_odoos(self):
+        rule = self.env.ref("integration_governance.sor_stock")
+        rule.write({"owner_scope": "role", "owner_role": "sales_channel"})
+        self.set_odoo_stock("TC-RED", 4)
+        self.run_jobs(include_future=True)
+        self.assertFalse(self.inventory_posts())
+        self.assertNotIn(("TC-RED", "WH1"), self.sandbox.inventory)
+        outcome = self.backend._export_stock(full=True)
+        self.assertIn("owned by", outcome)
+
+    def test_an_outage_postpones_the_export_and_spent_retries_are_a_dead_letter(self):
+        self.set_odoo_stock("TC-RED", 6)
+        self.sandbox.fail_next(1, status=503)
+        jobs = self.run_jobs(include_future=True, max_rounds=1)
+        self.assertEqual(self.export_jobs().state, "pending", "postponed, not failed")
+        self.run_jobs(include_future=True)
+        self.assertEqual(self.sandbox.inventory[("TC-RED", "WH1")], 6)
+        self.assertTrue(jobs)
+        # Once the job's retries are spent, a transient failure is a dead letter.
+        self.set_odoo_stock("TC-RED", 2)
+        job = self.export_jobs().filtered(lambda j: j.state == "pending")
+        job.max_retries = 1
+        self.sandbox.fail_next(5, status=503)
+        self.run_jobs(include_future=True)
+        self.assertEqual(job.state, "done")
+        exception = self.env["integration.exception"].search([("job_uuid", "=", job.uuid)])
+        self.assertEqual(len(exception), 1)
+        self.assertIn("Retries exhausted", exception.message)
+        self.sandbox.failures.clear()
+
+
+@tagged("post_install", "-at_install")
+class TestOutboundShipment(PipelineCase):
+    def setUp(self):
+        super().setUp()
+        self.sandbox.shipments.clear()
+        self.carrier = self.env["delivery.carrier"].create(
+            {
+                "name": "Test Post",
+                "product_id": self.backend.shipping_product_id.id,
+                "tracking_url": "https://track.example.com/<shipmenttrackingnumber>",
+            }
+        )
+
+    def import_order(self, number):
+        self.post(self.order_payload(number))
+        self.run_jobs()
+        event = self.events().filtered(lambda e: e.external_id == str(900000 + number))
+        self.assertEqual(event.state, "done", event.last_error)
+        return self.env["sale.order"].browse(event.res_id)
+
+    def ship(self, order, tracking="TRACK-1"):
+        picking = order.picking_ids
+        picking.carrier_id = self.carrier
+        picking.carrier_tracking_ref = tracking
+        for move in picking.move_ids:
+            move.quantity = move.product_uom_qty
+        picking.move_ids.picked = True
+        picking._action_done()
+        self.assertEqual(picking.state, "done")
+        return picking
+
+    def test_a_validated_delivery_is_one_canonical_shipment_sent_once(self):
+        order = self.import_order(4201)
+        picking = self.ship(order)
+        jobs = self.env["queue.job"].search(
+            [("method_name", "=", "_export_shipment"), ("id", ">=", self.first_job_id)]
+        )
+        self.assertEqual(len(jobs), 1)
+        action = jobs.open_related_action()
+        self.assertEqual((action["res_model"], action["res_id"]), ("stock.picking", picking.id))
+        self.run_jobs(include_future=True)
+        self.assertEqual(len(self.sandbox.shipments), 1)
+        order_id, document, shipment_id = self.sandbox.shipments[0]
+        self.assertEqual(order_id, 904201)
+        self.assertEqual(document["order_name"], "#4201")
+        self.assertEqual(document["tracking_number"], "TRACK-1")
+        self.assertEqual(document["tracking_url"], "https://track.example.com/TRACK-1")
+        self.assertEqual(document["carrier"], "Test Post")
+        self.assertEqual(
+            document["lines"],
+            [
+                {"sku": "TC-BLUE", "quantity": 1},
+                {"sku": "TC-GREEN", "quantity": 1},
+                {"sku": "TC-RED", "quantity": 2},
+            ],
+        )
+        self.assertEqual(self.backend._export_shipment(picking), "already sent")
+        self.assertEqual(len(self.sandbox.shipments), 1)
+        exported = self.env["integration.lineage"].search(
+            [("trace_id", "=", self.backend._trace_of(order)), ("step", "=", "exported")]
+        )
+        self.assertEqual(exported.external_ref, shipment_id, "the shipment joins the order's trace")
+
+    def test_a_refused_shipment_is_an_exception_for_the_fulfilment_team(self):
+        order = self.import_order(4202)
+        self.sandbox.fulfilled_elsewhere.add(904202)
+        picking = self.ship(order)
+        self.run_jobs(include_future=True)
+        exception = self.env["integration.exception"].search(
+            [("business_object", "=", "shipment"), ("name", "ilike", picking.name)]
+        )
+        self.assertEqual(len(exception), 1)
+        self.assertEqual(exception.team_id, self.env.ref("integration_governance.team_fulfilment"))
+        self.assertEqual(exception.related_record, picking)
+        self.assertFalse(self.sandbox.shipments)
+
+    def test_a_shipment_breaking_its_contract_is_not_sent(self):
+        order = self.import_order(4203)
+        self.carrier.tracking_url = "not a url/<shipmenttrackingnumber>"
+        self.ship(order)
+        self.run_jobs(include_future=True)
+        self.assertFalse(self.sandbox.shipments)
+        exception = self.env["integration.exception"].search(
+            [("category", "=", "contract"), ("business_object", "=", "shipment")]
+        )
+        self.assertEqual(len(exception), 1)
+        self.assertIn("tracking_url", exception.message)
+
+
+@tagged("post_install", "-at_install")
+class TestChannelIsHooksOnly(PipelineCase):
+    def test_the_test_channel_overrides_no_stock_or_picking_model(self):
+        for model in ("stock.move", "stock.picking", "integration.reconciliation.run"):
+            modules = {cls.__module__ for cls in type(self.env[model]).__mro__}
+            self.assertFalse(
+                [m for m in modules if m.startswith(TEST_CHANNEL)],
+                f"the test channel overrides {model}",
+            )
