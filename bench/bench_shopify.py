@@ -12,7 +12,7 @@
     process once the server is stopped.
 
 ``python3 bench/bench_shopify.py stock <odoo.conf> <database> <variants> <restore rate>``
-    A full stock sync (``_shopify_export_stock(full=True)``) of that many
+    A full stock sync (``_export_stock(full=True)``) of that many
     variants, run in this process, against a bucket of 2000 points restoring
     at the given rate: the sandbox's call log gives the points consumed and
     the time from the first call to the last; the restore rate is the bound.
@@ -371,7 +371,7 @@ def bench_stock(conf, database, variants, restore_rate):
         setup_seconds = time.time() - setup_started
         started = time.time()
         try:
-            outcome = backend._shopify_export_stock(full=True)
+            outcome = backend._export_stock(full=True)
             cr.commit()
         except psycopg2.errors.SerializationFailure as error:
             # Every call was made (the call log has them): report, not hide.

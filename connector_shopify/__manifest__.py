@@ -1,7 +1,7 @@
 {
     "name": "Shopify Connector",
     "summary": "Synchronise Shopify stores with Odoo through the governed integration pipeline.",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Sales/Integrations",
     "author": "Integration Suite",
     "license": "LGPL-3",

@@ -61,5 +61,5 @@ backend.action_shopify_sync_locations()
 report = backend._shopify_check_webhooks()
 print(f"[demo] webhooks: {report}")
 print(f"[demo] catalogue: {backend._shopify_import_catalog()}")
-print(f"[demo] stock: {backend._shopify_export_stock(full=True)}")
+print(f"[demo] stock: {backend._export_stock(full=True)}")
 env.cr.commit()  # noqa: F821

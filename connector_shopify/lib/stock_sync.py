@@ -1,4 +1,8 @@
-"""Stock levels out to Shopify: what to send, in which batches, and how.
+"""Stock levels out to Shopify: the mutation and its variables.
+
+connector_base plans the changes and their batches (``lib/stock_levels``);
+this says how Shopify takes them. A change is any object with ``item_id``,
+``location_id``, ``quantity`` and ``known``.
 
 Since API 2026-01 ``inventorySetQuantities`` takes ``changeFromQuantity`` per
 item: Shopify applies the change only if its quantity is still the one we
@@ -8,21 +12,10 @@ overwritten blindly. 2025-10 has the older ``compareQuantity``. The
 (https://shopify.dev/docs/api/admin-graphql/latest/mutations/inventorySetQuantities)
 """
 
-from dataclasses import dataclass
-
 from . import queries
 
-BATCH_SIZE = 250  # inventorySetQuantities accepts up to 250 quantities
+# Shopify's codes for a compare that found another quantity.
 STALE_CODES = {"CHANGE_FROM_QUANTITY_STALE", "COMPARE_QUANTITY_STALE"}
-
-
-@dataclass
-class LevelChange:
-    item_id: str
-    location_id: str
-    quantity: int
-    known: int | None
-    key: str = ""  # the Odoo side's label (SKU), for logs and exceptions
 
 
 def uses_change_from(version):
@@ -31,22 +24,6 @@ def uses_change_from(version):
 
 def inventory_set_document(version):
     return queries.INVENTORY_SET if uses_change_from(version) else queries.INVENTORY_SET_2025_10
-
-
-def plan(targets, known):
-    """Changes for every (item, location) whose Shopify quantity differs from
-    Odoo's target; ``known`` is Shopify's quantity as last read or set."""
-    changes = []
-    for (item_id, location_id), (quantity, label) in sorted(targets.items()):
-        current = known.get((item_id, location_id))
-        if current is None or current != quantity:
-            changes.append(LevelChange(item_id, location_id, quantity, current, label))
-    return changes
-
-
-def batches(changes, size=BATCH_SIZE):
-    for start in range(0, len(changes), size):
-        yield changes[start : start + size]
 
 
 def mutation_variables(changes, version, reason, key, reference=None):

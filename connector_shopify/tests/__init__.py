@@ -1,3 +1,5 @@
+from . import test_lib_cost_signals
+from . import test_lib_graphql_client
 from . import test_response_contracts
 from . import test_sandbox_graphql
 from . import test_sandbox_webhooks
@@ -8,3 +10,4 @@ from . import test_shopify_orders
 from . import test_shopify_reconcile_orders
 from . import test_shopify_refund
 from . import test_shopify_stock
+from . import test_plain_functions

@@ -10,17 +10,19 @@ from unittest.mock import patch
 
 import graphql
 
+from odoo.addons.connector_base.lib import retry
 from odoo.addons.integration_governance.lib import schema_compat
 from odoo.tests import TransactionCase, tagged
 
+from ..const import RESPONSE_CONTRACTS
 from ..lib import queries, response_schema
-from ..lib.graphql_client import API_VERSIONS, ShopifyContractError
-from ..models.integration_backend import RESPONSE_CONTRACTS
+from ..lib.graphql_client import API_VERSIONS, shopify_errors
 from ..sandbox.schema_files import load_schema
 from .common import ShopifyCase
 
 ADDON = Path(__file__).resolve().parent.parent
 GRAPHQL_SCHEMAS = ADDON / "schemas" / "graphql"
+ShopifyContractError = shopify_errors(retry).ShopifyContractError
 
 
 def _generator():

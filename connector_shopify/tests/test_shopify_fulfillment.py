@@ -94,7 +94,7 @@ class TestShopifyFulfillment(ShopifyCase):
         fulfillments = self.fulfillments(shopify_order)
         self.assertEqual(len(fulfillments), 2)
         # One trace from the Shopify order through the sale order to both fulfillments.
-        trace = self.backend._shopify_trace_of(order)
+        trace = self.backend._trace_of(order)
         exported = self.env["integration.lineage"].search(
             [("trace_id", "=", trace), ("step", "=", "exported")]
         )
@@ -117,7 +117,7 @@ class TestShopifyFulfillment(ShopifyCase):
         self.control("POST", f"/_sandbox/shops/{DOMAIN}/faults", {"fail_next": 1, "status": 503})
         self.validate(order.picking_ids, {"SHOP-TEE-M": 2, "SHOP-MUG": 1}, "TRACK-5")
         jobs = self.run_jobs()
-        fulfil = [job for job in jobs if job.method_name == "_shopify_export_fulfillment"]
+        fulfil = [job for job in jobs if job.method_name == "_export_shipment"]
         self.assertEqual(fulfil[0].state, "pending", "postponed, not failed")
         self.assertFalse(self.fulfillments(shopify_order))
         self.run_jobs(include_future=True)

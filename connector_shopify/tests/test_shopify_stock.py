@@ -34,7 +34,7 @@ class TestShopifyStock(ShopifyCase):
         self.set_odoo_stock("SHOP-TEE-M", 7)
         self.set_odoo_stock("SHOP-MUG", 3)
         jobs = self.env["queue.job"].search(
-            [("method_name", "=", "_shopify_export_stock"), ("id", ">=", self.first_job_id)]
+            [("method_name", "=", "_export_stock"), ("id", ">=", self.first_job_id)]
         )
         self.assertEqual(len(jobs), 1, "a burst of changes makes one export job")
         self.run_jobs(include_future=True)
@@ -74,7 +74,7 @@ class TestShopifyStock(ShopifyCase):
         # The order is in the inbox, not yet in Odoo: Odoo must not put the
         # 4 units back on sale.
         self.assertEqual(self.shopify_levels()["SHOP-MUG"], 6)
-        self.backend._shopify_export_stock(full=True)
+        self.backend._export_stock(full=True)
         self.assertEqual(self.shopify_levels()["SHOP-MUG"], 6)
         self.run_jobs(include_future=True)
         self.assertEqual(self.order_of(shopify_order).state, "sale")
@@ -88,13 +88,13 @@ class TestShopifyStock(ShopifyCase):
             {"maximum": 1000, "restore_rate": 500, "available": 1000},
         )
         # One read teaches the backend the bucket and what this query asks for.
-        self.backend._shopify_read_levels(location)
+        self.backend._stock_read_levels(location)
         self.assertEqual(self.backend.rate_capacity, 1000)
         self.assertEqual(self.backend.rate_per_second, 500)
         # Other workers emptied the bucket, and their answers said so.
         self.control("POST", f"/_sandbox/shops/{DOMAIN}/bucket", {"available": 0})
         self.env["integration.throttle"]._observe(self.backend, 1000, 1000)
-        levels = self.backend._shopify_read_levels(location)
+        levels = self.backend._stock_read_levels(location)
         self.assertEqual(len(levels), len(SKUS))
         last = self.control("GET", f"/_sandbox/shops/{DOMAIN}/calls")[-1]
         self.assertEqual(last["operation"], "InventoryLevels")
@@ -117,7 +117,7 @@ class TestShopifyStock(ShopifyCase):
             f"/_sandbox/shops/{DOMAIN}/inventory",
             {"sku": "SHOP-TEE-M", "location": "Main", "available": 50},
         )
-        run = self.backend._shopify_reconcile_stock()
+        run = self.backend._reconcile_stock()
         self.assertEqual(run.compared_count, len(SKUS))
         self.assertEqual(run.mismatched_count, 1)
         self.assertEqual(run.healed_count, 1)
