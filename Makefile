@@ -2,12 +2,16 @@
 # importable by $(PYTHON), or the documented default /opt/odoo19.
 PYTHON ?= python3
 
-.PHONY: run test bench chaos lint check
+.PHONY: run test test-odoo bench chaos lint check
 run:
 	$(PYTHON) tools/suite.py run
 
 test:
 	$(PYTHON) tools/suite.py test
+
+# The same tests through Odoo's own runner (odoo-bin --test-enable).
+test-odoo:
+	$(PYTHON) tools/suite.py odoo-tests
 
 check:
 	$(PYTHON) tools/suite.py check

@@ -681,6 +681,73 @@ def cmd_test(args):
     return rc
 
 
+def _free_port():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def cmd_odoo_tests(args):
+    """The same tests through Odoo's own runner (``odoo-bin --test-enable``),
+    as the OCA CI and many integrators run them: a fresh database, the suite
+    installed with demo data, every test of its addons (pytest's plain
+    functions through each addon's ``test_plain_functions``)."""
+    started = time.time()
+    odoo_path, version = find_odoo()
+    ensure_requirements(odoo_path)
+    RUN.mkdir(exist_ok=True)
+    db_name = f"suite_odoo_tests_{int(started)}_{os.getpid()}"
+    modules = SUITE_ADDONS + TEST_ONLY_ADDONS
+    log_file = RUN / "odoo-tests.log"
+    with database_server() as cluster:
+        config = write_config(odoo_path, cluster, "test", db_name)
+        try:
+            say(f"odoo-bin --test-enable on {', '.join(modules)} (log: {log_file})")
+            with open(log_file, "w") as log:
+                proc = subprocess.run(
+                    odoo_cmd(
+                        odoo_path,
+                        config,
+                        "-d",
+                        db_name,
+                        "-i",
+                        ",".join(modules),
+                        "--with-demo",
+                        "--test-enable",
+                        "--test-tags",
+                        ",".join(f"/{module}" for module in modules),
+                        "--stop-after-init",
+                        "--log-level=test",
+                        f"--http-port={_free_port()}",
+                        f"--gevent-port={_free_port()}",
+                    ),
+                    env=python_env(odoo_path),
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            text = log_file.read_text()
+            lines = text.splitlines()
+            failed = [line for line in lines if " ERROR " in line or " CRITICAL " in line]
+            ran = [line for line in lines if "tests in" in line and "odoo.tests.stats" in line]
+            summary = [line for line in lines if "Starting post tests" in line or " tests " in line]
+            for line in (failed or [])[:40]:
+                print(line)
+            for line in summary[-3:]:
+                print(line)
+            rc = 0 if proc.returncode == 0 and not failed and (ran or summary) else 1
+            say(
+                f"Odoo {version}: odoo-bin --test-enable "
+                f"{'passed' if rc == 0 else 'FAILED'} in {time.time() - started:.0f}s"
+            )
+        finally:
+            drop_database(odoo_path, config, db_name)
+            shutil.rmtree(RUN / "data" / "filestore" / db_name, ignore_errors=True)
+            config.unlink(missing_ok=True)
+    return rc
+
+
 def cmd_bench(args):
     """Benchmarks, each figure beside a baseline measured in the same run."""
     odoo_path, version = find_odoo()
@@ -885,6 +952,7 @@ def main():
     test = sub.add_parser("test")
     test.add_argument("pytest_args", nargs="*")
     test.set_defaults(func=cmd_test)
+    sub.add_parser("odoo-tests").set_defaults(func=cmd_odoo_tests)
     sub.add_parser("check").set_defaults(func=cmd_check)
     sub.add_parser("bench").set_defaults(func=cmd_bench)
     sub.add_parser("chaos").set_defaults(func=cmd_chaos)

@@ -10,9 +10,11 @@ from . import test_lib_throttle
 from . import test_lib_vault
 from . import test_metrics
 from . import test_nothing_lost
+from . import test_outbound
 from . import test_pipeline
 from . import test_reconcile_orders
 from . import test_return_import
 from . import test_vault
 from . import test_webhook
 from . import test_worker_killed
+from . import test_plain_functions

@@ -5,3 +5,4 @@ from . import test_reconciliation
 from . import test_schema_compat
 from . import test_security
 from . import test_sor
+from . import test_plain_functions
