@@ -13,7 +13,9 @@ from . import integration_canonical_importer
 from . import integration_contract
 from . import integration_reconciliation_run
 from . import integration_backend_reconcile_orders
+from . import integration_backend_outbound
 from . import integration_backend_stock
+from . import integration_backend_reconcile_stock
 from . import integration_backend_shipment
 from . import stock_move
 from . import stock_picking

@@ -60,9 +60,11 @@ class IntegrationBackend(models.Model):
         trace_id = self._trace_of(order)
         document = self._shipment_document(picking, order_ref)
         self._shipment_check_document(picking, document, trace_id)
-        # Its calls are logged as replayable: a replay sends the picking again.
+        # Its calls are logged as replayable (a replay sends the picking
+        # again) and masked by the shipment contract's classification.
         sender = self.with_context(
-            integration_replay=("stock.picking", picking.id, "_integration_send_shipments")
+            integration_replay=("stock.picking", picking.id, "_integration_send_shipments"),
+            integration_contract="canonical.shipment",
         )
         external_id = sender._shipment_send(picking, document, trace_id)
         Binding._bind(self, picking, key, extra={"shipment_id": external_id})

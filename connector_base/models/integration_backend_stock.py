@@ -6,12 +6,12 @@ quantity (less the units of orders still in the inbox) -> canonical
 ``stock_level`` documents checked against their contract -> the channel's
 compare-and-set call (``_stock_push_levels``) -> known levels kept on the
 bindings -> lineage. A refused compare re-reads the batch and tries again; a
-refusal is an exception for the fulfilment team. The stock reconciliation
-(``_reconcile_stock``) reads the channel's levels, compares set-wise and heals.
+refusal is an exception for the fulfilment team.
 
 A channel fills: ``_stock_supported``, ``_stock_locations``,
 ``_stock_item_id``, ``_stock_read_levels``, ``_stock_push_levels`` and, to
 hold back units of orders waiting in the inbox, ``_stock_pending_spec``.
+The stock reconciliation is in ``integration_backend_reconcile_stock.py``.
 """
 
 import json
@@ -21,7 +21,8 @@ from odoo import api, models
 
 from ..lib import stock_levels
 from .integration_backend_jobs import integration_job
-from .integration_event import PipelineError, contract_breach
+from .integration_backend_outbound import OutboundRefused
+from .integration_event import contract_breach
 
 # A refused compare is re-read and sent again this many times at most.
 STALE_ROUNDS = 3
@@ -329,92 +330,3 @@ class IntegrationBackend(models.Model):
                     [value for row in chunk for value in row],
                 )
         bindings.invalidate_recordset(["extra"])
-
-    # ---------------------------------------------------- reconciliation
-    @api.model
-    def _cron_reconcile_stock(self):
-        """One stock reconciliation job per active backend that takes stock."""
-        for backend in self.search([("state", "=", "active")]).filtered(
-            lambda b: b._stock_supported()
-        ):
-            backend._flow_job(
-                "reconciliation", "_reconcile_stock", f"{backend.name}: stock reconciliation"
-            )
-        return True
-
-    @integration_job
-    def _reconcile_stock(self):
-        """Compare every bound product's channel quantity with Odoo's; heal
-        each mismatch (Odoo owns stock) or raise it when the heal is refused."""
-        self.ensure_one()
-        run = self.env["integration.reconciliation.run"].start("stock", self.system_id)
-        bindings = self._stock_bindings()
-        targets = self._stock_targets(bindings)
-        known, names = {}, {}
-        for location in self._stock_locations():
-            names[location["id"]] = location["name"]
-            read = self._stock_read_levels(location["id"])
-            known.update({(item, location["id"]): qty for item, qty in read.items()})
-        by_item = {self._stock_item_id(b): b for b in bindings}
-        heal = not self._outbound_refusal("stock", quiet=True)
-        for item, location, quantity, current in stock_levels.mismatches(targets, known):
-            run.add_mismatch(
-                f"{targets[(item, location)][1]}@{names.get(location, location)}",
-                "available",
-                quantity,
-                current,
-                record=self.env["product.product"].browse(by_item[item].res_id),
-                heal=heal,
-            )
-        self._stock_store_levels(bindings, known)
-        run.finish(len(targets))
-        self._mark_flow_success("reconciliation")
-        return run
-
-    # ------------------------------------------------- system of record
-    def _outbound_refusal(self, business_object, quiet=False):
-        """Why Odoo may not write ``business_object`` to this channel, or None.
-
-        The system-of-record rules, read outbound: the channel's own truth is
-        never overwritten; a channel that owns stock (or shipments, products)
-        gets none of Odoo's. Noted in the lineage unless ``quiet``.
-        """
-        rule = (
-            self.env["integration.sor.rule"]
-            ._rules_for(business_object)
-            .filtered(lambda r: not r.field_name)[:1]
-        )
-        if not rule or rule.owner_scope == "odoo" or not rule._owned_by(self.system_id):
-            return None
-        reason = f"{business_object} is owned by {rule.owner_label}: Odoo sends none to {self.name}"
-        if not quiet:
-            self.env["integration.lineage"].record_step(
-                "filtered",
-                system=self.system_id,
-                direction="outbound",
-                outcome="skipped",
-                job_uuid=self.env.context.get("job_uuid"),
-                message=reason,
-            )
-        return reason
-
-
-class OutboundRefused(PipelineError):
-    """The channel refused an outbound document for a business reason."""
-
-    def __init__(self, message, **exception_kwargs):
-        exception_kwargs.setdefault("severity", "high")
-        super().__init__("business_rule", message, **exception_kwargs)
-
-
-class IntegrationReconciliationRun(models.Model):
-    _inherit = "integration.reconciliation.run"
-
-    def _heal_stock_line(self, line):
-        """Odoo owns stock: set the channel's level of that product to Odoo's,
-        through the run's own backend (whatever its channel)."""
-        backend = self._run_backend()
-        if not backend or not backend._stock_supported() or line.res_model != "product.product":
-            return super()._heal_stock_line(line)
-        backend._export_stock(product_ids=[line.res_id])
-        return True

@@ -7,7 +7,7 @@ import json
 from odoo import fields
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.job import Job
-from odoo.tests.common import HttpCase
+from odoo.tests.common import HttpCase, tagged
 
 from .channel_sandbox import ChannelSandbox
 
@@ -61,6 +61,7 @@ class JobRunnerMixin:
         return ran
 
 
+@tagged("post_install", "-at_install")
 class PipelineCase(JobRunnerMixin, HttpCase):
     """A test-channel backend, its sandbox API and helpers to post and run jobs."""
 

@@ -3,6 +3,7 @@
 gets coalesced, compare-and-set stock exports, healing reconciliations and
 shipments sent once, with the failures ending as the inbound ones do."""
 
+from odoo.addons.connector_base.lib.retry import PermanentError
 from odoo.tests import tagged
 
 from .common import PipelineCase
@@ -202,6 +203,36 @@ class TestOutboundShipment(PipelineCase):
         self.assertEqual(len(exception), 1)
         self.assertIn("tracking_url", exception.message)
 
+    def test_a_logged_shipment_call_replays_from_the_picking(self):
+        order = self.import_order(4204)
+        picking = self.ship(order)
+        self.sandbox.fail_next(1, status=400)  # refused once: nothing bound
+        # Called in-process, not as a job: the job's savepoint would roll back
+        # the test cursor's log row, which a real worker keeps (own transaction).
+        try:
+            self.backend._export_shipment(picking)
+        except PermanentError:
+            pass
+        else:
+            self.fail("the refused call raised nothing")
+        self.assertFalse(self.sandbox.shipments)
+        message = self.env["integration.message"].search(
+            [("backend_id", "=", self.backend.id), ("endpoint", "=", "/orders/shipments")],
+            limit=1,
+        )
+        self.assertEqual(
+            (message.replay_model, message.replay_res_id, message.replay_method),
+            ("stock.picking", picking.id, "_integration_send_shipments"),
+        )
+        exception = self.env["integration.exception"].raise_exception(
+            "transport", "resend", system=self.backend.system_id, source=message
+        )
+        exception.action_replay()
+        self.assertEqual(exception.state, "replayed")
+        self.assertEqual(len(self.sandbox.shipments), 1)
+        self.assertEqual(picking._integration_send_shipments(), ["already sent"])
+        self.assertEqual(len(self.sandbox.shipments), 1)
+
 
 @tagged("post_install", "-at_install")
 class TestChannelIsHooksOnly(PipelineCase):
@@ -212,3 +243,36 @@ class TestChannelIsHooksOnly(PipelineCase):
                 [m for m in modules if m.startswith(TEST_CHANNEL)],
                 f"the test channel overrides {model}",
             )
+
+
+@tagged("post_install", "-at_install")
+class TestOrderUpdateOwnership(PipelineCase):
+    def test_an_update_writes_only_what_the_channel_owns_of_an_order(self):
+        self.post(self.order_payload(4301))
+        self.run_jobs()
+        event = self.events().filtered(lambda e: e.external_id == "904301")
+        order = self.env["sale.order"].browse(event.res_id)
+        lines_before = order.order_line.filtered(lambda line: not line.is_delivery).mapped(
+            "product_uom_qty"
+        )
+        self.env["integration.sor.rule"].create(
+            {
+                "business_object": "order",
+                "field_name": "order_line",
+                "owner_scope": "odoo",
+                "policy": "ignore",
+            }
+        )
+        changed = self.order_payload(4301, updated_at="2026-11-20T11:00:00Z")
+        changed["lines"][0]["qty"] = 5
+        self.post(changed, topic="orders/updated")
+        self.run_jobs()
+        self.assertEqual(
+            order.order_line.filtered(lambda line: not line.is_delivery).mapped("product_uom_qty"),
+            lines_before,
+            "Odoo owns the lines now: the channel's change is filtered",
+        )
+        steps = self.env["integration.lineage"].search(
+            [("step", "=", "filtered"), ("system_id", "=", self.backend.system_id.id)]
+        )
+        self.assertTrue(steps, "the refusal is noted in the lineage")

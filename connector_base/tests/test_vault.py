@@ -1,9 +1,10 @@
 from odoo.addons.connector_base.lib.vault import KeyRing
 from odoo.exceptions import AccessError, UserError
-from odoo.tests.common import TransactionCase, new_test_user
+from odoo.tests.common import TransactionCase, new_test_user, tagged
 from odoo.tools import config
 
 
+@tagged("post_install", "-at_install")
 class TestVault(TransactionCase):
     @classmethod
     def setUpClass(cls):

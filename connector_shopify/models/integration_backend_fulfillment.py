@@ -4,7 +4,7 @@ its tracking. connector_base triggers it, builds the document, binds the
 picking and records the lineage."""
 
 from odoo import models
-from odoo.addons.connector_base.models.integration_backend_stock import OutboundRefused
+from odoo.addons.connector_base.models.integration_backend_outbound import OutboundRefused
 
 from .. import const
 from ..lib import queries

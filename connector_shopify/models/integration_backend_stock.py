@@ -8,7 +8,7 @@ import json
 import secrets
 
 from odoo import models
-from odoo.addons.connector_base.models.integration_backend_stock import OutboundRefused
+from odoo.addons.connector_base.models.integration_backend_outbound import OutboundRefused
 
 from .. import const
 from ..lib import queries, stock_sync

@@ -4,7 +4,6 @@ document and Shopify's schema, loaded into governance and enforced per call."""
 import copy
 import importlib.util
 import json
-import unittest
 from pathlib import Path
 from unittest.mock import patch
 
@@ -12,7 +11,7 @@ import graphql
 
 from odoo.addons.connector_base.lib import retry
 from odoo.addons.integration_governance.lib import schema_compat
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import BaseCase, TransactionCase, tagged
 
 from ..const import RESPONSE_CONTRACTS
 from ..lib import queries, response_schema
@@ -43,7 +42,8 @@ def _shape(node):
     return node
 
 
-class TestGeneratedFiles(unittest.TestCase):
+@tagged("post_install", "-at_install")
+class TestGeneratedFiles(BaseCase):
     """The committed contracts are exactly what the generator writes now."""
 
     def test_committed_files_match_the_generator(self):
@@ -105,7 +105,8 @@ class TestGeneratedFiles(unittest.TestCase):
                 self.assertEqual(schema_compat.open_object_paths(schema), [])
 
 
-class TestResponseSchema(unittest.TestCase):
+@tagged("post_install", "-at_install")
+class TestResponseSchema(BaseCase):
     """The walk itself, on a small schema with every construct."""
 
     SDL = """

@@ -1,6 +1,6 @@
 import json
 
-from odoo.tests.common import TransactionCase, new_test_user
+from odoo.tests.common import TransactionCase, new_test_user, tagged
 
 CLOSED_ORDER = {
     "type": "object",
@@ -27,6 +27,7 @@ CLOSED_ORDER = {
 }
 
 
+@tagged("post_install", "-at_install")
 class GovernanceCase(TransactionCase):
     """Users for each role, a channel system and a contract to play with."""
 

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from odoo import api, fields, models
 from odoo.addons.connector_base.lib import retry, signatures
-from odoo.addons.connector_base.models.integration_backend_stock import OutboundRefused
+from odoo.addons.connector_base.models.integration_backend_outbound import OutboundRefused
 
 ORDER_SCHEMA = Path(__file__).resolve().parent.parent / "data" / "test_channel_order.json"
 

@@ -1,0 +1,67 @@
+"""Stock reconciliation: every bound product's level on the channel against
+Odoo's (set-wise, one read per location), each mismatch healed through the
+run's own backend (Odoo owns stock) or raised when the heal is refused or
+the channel owns stock."""
+
+from odoo import api, models
+
+from ..lib import stock_levels
+from .integration_backend_jobs import integration_job
+
+
+class IntegrationBackend(models.Model):
+    _inherit = "integration.backend"
+
+    # ---------------------------------------------------- reconciliation
+    @api.model
+    def _cron_reconcile_stock(self):
+        """One stock reconciliation job per active backend that takes stock."""
+        for backend in self.search([("state", "=", "active")]).filtered(
+            lambda b: b._stock_supported()
+        ):
+            backend._flow_job(
+                "reconciliation", "_reconcile_stock", f"{backend.name}: stock reconciliation"
+            )
+        return True
+
+    @integration_job
+    def _reconcile_stock(self):
+        """Compare every bound product's channel quantity with Odoo's; heal
+        each mismatch (Odoo owns stock) or raise it when the heal is refused."""
+        self.ensure_one()
+        run = self.env["integration.reconciliation.run"].start("stock", self.system_id)
+        bindings = self._stock_bindings()
+        targets = self._stock_targets(bindings)
+        known, names = {}, {}
+        for location in self._stock_locations():
+            names[location["id"]] = location["name"]
+            read = self._stock_read_levels(location["id"])
+            known.update({(item, location["id"]): qty for item, qty in read.items()})
+        by_item = {self._stock_item_id(b): b for b in bindings}
+        heal = not self._outbound_refusal("stock", quiet=True)
+        for item, location, quantity, current in stock_levels.mismatches(targets, known):
+            run.add_mismatch(
+                f"{targets[(item, location)][1]}@{names.get(location, location)}",
+                "available",
+                quantity,
+                current,
+                record=self.env["product.product"].browse(by_item[item].res_id),
+                heal=heal,
+            )
+        self._stock_store_levels(bindings, known)
+        run.finish(len(targets))
+        self._mark_flow_success("reconciliation")
+        return run
+
+
+class IntegrationReconciliationRun(models.Model):
+    _inherit = "integration.reconciliation.run"
+
+    def _heal_stock_line(self, line):
+        """Odoo owns stock: set the channel's level of that product to Odoo's,
+        through the run's own backend (whatever its channel)."""
+        backend = self._run_backend()
+        if not backend or not backend._stock_supported() or line.res_model != "product.product":
+            return super()._heal_stock_line(line)
+        backend._export_stock(product_ids=[line.res_id])
+        return True
