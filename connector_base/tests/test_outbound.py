@@ -3,6 +3,9 @@
 gets coalesced, compare-and-set stock exports, healing reconciliations and
 shipments sent once, with the failures ending as the inbound ones do."""
 
+from datetime import timedelta
+
+from odoo import fields
 from odoo.addons.connector_base.lib.retry import PermanentError
 from odoo.tests import tagged
 
@@ -51,6 +54,21 @@ class TestOutboundStock(PipelineCase):
             [("system_id", "=", self.backend.system_id.id), ("step", "=", "exported")]
         )
         self.assertTrue(steps.filtered(lambda s: "stock: 2 level(s)" in (s.message or "")))
+
+    def test_a_batch_flow_waits_for_its_window_and_an_off_flow_sends_nothing(self):
+        flow = self.backend.flow_ids.filtered(lambda f: f.flow == "stock_out")
+        flow.write({"mode": "batch", "batch_minutes": 15})
+        self.set_odoo_stock("TC-RED", 3)
+        job = self.export_jobs()
+        self.assertEqual(len(job), 1)
+        self.assertGreater(job.eta, fields.Datetime.now() + timedelta(minutes=14))
+        job.unlink()
+        self.env["integration.binding"].search([("backend_id", "=", self.backend.id)]).write(
+            {"stock_dirty": False}
+        )
+        flow.mode = "off"
+        self.set_odoo_stock("TC-RED", 4)
+        self.assertFalse(self.export_jobs())
 
     def test_a_stale_compare_rereads_and_never_overwrites_a_channel_sale(self):
         self.set_odoo_stock("TC-RED", 10)
