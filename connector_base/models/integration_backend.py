@@ -335,7 +335,10 @@ class IntegrationBackend(models.Model):
 
         In its own short transaction that skips rows another job holds: two
         jobs finishing at once must not fail on a serialization conflict over
-        a timestamp.
+        a timestamp. The system's time is written once this transaction has
+        committed: the job may still record lineage or exceptions on that
+        system, and a row another transaction changed since this one began
+        cannot be referenced from it (PostgreSQL's repeatable read).
         """
         now = fields.Datetime.now()
         flows = self.flow_ids.filtered(
@@ -353,13 +356,18 @@ class IntegrationBackend(models.Model):
                 "FOR UPDATE SKIP LOCKED)",
                 [now, flows.ids],
             )
-            cr.execute(
-                "UPDATE integration_system SET last_success_at = %s WHERE id IN "
-                "(SELECT id FROM integration_system WHERE id = %s FOR UPDATE SKIP LOCKED)",
-                [now, self.system_id.id],
-            )
         flows.invalidate_recordset(["last_success_at"])
-        self.system_id.invalidate_recordset(["last_success_at"])
+        registry, system_id = self.env.registry, self.system_id.id
+
+        def mark_system():
+            with registry.cursor() as cr:
+                cr.execute(
+                    "UPDATE integration_system SET last_success_at = %s WHERE id IN "
+                    "(SELECT id FROM integration_system WHERE id = %s FOR UPDATE SKIP LOCKED)",
+                    [now, system_id],
+                )
+
+        self.env.cr.postcommit.add(mark_system)
 
     # -------------------------------------------------------------- inbox
     def _drain_identity(self):

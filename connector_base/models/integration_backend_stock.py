@@ -81,25 +81,25 @@ class IntegrationBackend(models.Model):
         backend that takes stock, and coalesce one export per backend."""
         if not products:
             return
-        backends = (
-            self.sudo().search([("state", "=", "active")]).filtered(lambda b: b._stock_supported())
-        )
-        if not backends:
-            return
+        # One statement on the hot path (every reservation and move): marks
+        # on a backend that takes no stock are never read.
         self.env["integration.binding"].flush_model()
         self.env.cr.execute(
             """
             UPDATE integration_binding b SET stock_dirty = TRUE
-             WHERE b.backend_id = ANY(%s) AND b.res_model = 'product.product'
-               AND b.res_id = ANY(%s) AND b.stock_dirty IS NOT TRUE
+              FROM integration_backend k
+             WHERE b.backend_id = k.id AND k.state = 'active'
+               AND b.res_model = 'product.product' AND b.res_id = ANY(%s)
+               AND b.stock_dirty IS NOT TRUE
             RETURNING b.backend_id
             """,
-            [backends.ids, list(products.ids)],
+            [list(products.ids)],
         )
-        backend_ids = {row[0] for row in self.env.cr.fetchall()}
+        backend_ids = sorted({row[0] for row in self.env.cr.fetchall()})
         self.env["integration.binding"].invalidate_model(["stock_dirty"])
-        for backend in backends.filtered(lambda b: b.id in backend_ids):
-            backend._coalesce("_export_stock", flow="stock_out")
+        for backend in self.sudo().browse(backend_ids):
+            if backend._stock_supported():
+                backend._coalesce("_export_stock", flow="stock_out")
 
     def _stock_set_dirty(self, bindings, dirty):
         """In a short transaction of its own, so order imports marking
@@ -172,7 +172,6 @@ class IntegrationBackend(models.Model):
             sent = self._stock_push(changes, known)
         finally:
             self._stock_store_levels(bindings, known)
-        self._mark_flow_success("stock_out")
         if sent:
             self.env["integration.lineage"].record_step(
                 "exported",
@@ -181,6 +180,9 @@ class IntegrationBackend(models.Model):
                 job_uuid=self.env.context.get("job_uuid"),
                 message=f"stock: {sent} level(s) of {len(targets)} changed",
             )
+        # Last: it commits the system's success time in a transaction of its
+        # own, which a later reference to the system here would collide with.
+        self._mark_flow_success("stock_out")
         return f"{len(targets)} levels compared, {sent} changed on {self.name}"
 
     def _stock_pending_quantities(self):

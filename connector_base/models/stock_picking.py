@@ -11,39 +11,32 @@ class StockPicking(models.Model):
         deliveries = self.filtered(
             lambda p: p.picking_type_code == "outgoing" and p.sale_id and p.state == "done"
         )
-        if not deliveries:
-            return result
-        bindings = (
+        if deliveries:
+            bindings = deliveries._integration_order_bindings()
+            for picking in deliveries:
+                for backend in picking._integration_shipment_backends(bindings):
+                    backend._shipment_enqueue(picking)
+        return result
+
+    def _integration_order_bindings(self):
+        """The bindings of these pickings' orders to active backends."""
+        return (
             self.env["integration.binding"]
             .sudo()
             .search(
                 [
                     ("res_model", "=", "sale.order"),
-                    ("res_id", "in", deliveries.sale_id.ids),
+                    ("res_id", "in", self.sale_id.ids),
                     ("backend_id.state", "=", "active"),
                 ]
             )
         )
-        for picking in deliveries:
-            for backend in picking._integration_shipment_backends(bindings):
-                backend._shipment_enqueue(picking)
-        return result
 
     def _integration_shipment_backends(self, bindings=None):
         """The active backends the picking's order came from that take shipments."""
         self.ensure_one()
         if bindings is None:
-            bindings = (
-                self.env["integration.binding"]
-                .sudo()
-                .search(
-                    [
-                        ("res_model", "=", "sale.order"),
-                        ("res_id", "=", self.sale_id.id),
-                        ("backend_id.state", "=", "active"),
-                    ]
-                )
-            )
+            bindings = self._integration_order_bindings()
         backends = bindings.filtered(lambda b: b.res_id == self.sale_id.id).backend_id
         return backends.filtered(lambda b: b._shipment_supported())
 

@@ -83,7 +83,15 @@ class IntegrationBackend(models.Model):
             )
         )
         created = 0
+        # Prices go only where Odoo may write them (the price rule, outbound).
+        send_price = not self._outbound_refusal("price", quiet=True)
         for product in products:
+            variant = {
+                "optionValues": [{"optionName": "Title", "name": "Default Title"}],
+                "sku": product.default_code,
+            }
+            if send_price:
+                variant["price"] = str(product.lst_price)
             payload = self._shopify_call(
                 queries.PRODUCT_SET,
                 {
@@ -92,13 +100,7 @@ class IntegrationBackend(models.Model):
                         "productOptions": [
                             {"name": "Title", "values": [{"name": "Default Title"}]}
                         ],
-                        "variants": [
-                            {
-                                "optionValues": [{"optionName": "Title", "name": "Default Title"}],
-                                "sku": product.default_code,
-                                "price": str(product.lst_price),
-                            }
-                        ],
+                        "variants": [variant],
                     }
                 },
                 operation="ProductSet",

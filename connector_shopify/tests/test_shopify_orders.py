@@ -258,3 +258,30 @@ class TestShopifyCatalogue(ShopifyCase):
             & set(SKUS),
             set(SKUS),
         )
+
+    def test_a_product_is_created_without_odoos_price_when_the_channel_owns_prices(self):
+        self.env["product.product"].create(
+            {
+                "name": "Odoo-only scarf",
+                "default_code": "ODOO-SCARF",
+                "list_price": 9,
+                "sale_ok": True,
+            }
+        )
+        self.env.ref("integration_governance.sor_price").write(
+            {"owner_scope": "role", "owner_role": "sales_channel"}
+        )
+        self.backend.action_shopify_sync_locations()
+        self.backend.shopify_export_products = True
+        self.backend._shopify_import_catalog()
+        variants = [
+            call["variables"]["input"]["variants"][0]
+            for call in self.control("GET", f"/_sandbox/shops/{DOMAIN}/calls")
+            if call.get("operation") == "ProductSet"
+        ]
+        scarf = [variant for variant in variants if variant["sku"] == "ODOO-SCARF"]
+        self.assertEqual(len(scarf), 1, "the product Odoo owns is created")
+        self.assertFalse(
+            [variant for variant in variants if "price" in variant],
+            "the channel owns prices: Odoo sends none",
+        )
