@@ -383,17 +383,14 @@ class IntegrationBackend(models.Model):
         )
         if self.env.cr.fetchone():
             return False
-        options = {"channel": self.job_channel, "priority": 5}
-        policy = self.flow_ids.filtered(lambda f: f.flow == "orders_in")[:1]
-        if policy.mode == "off":
-            return False  # stored, processed when the flow is switched on
-        if policy.mode == "batch":
-            options["eta"] = max(policy.batch_minutes, 1) * 60
-        self.sudo().with_delay(
-            identity_key=self._drain_identity(),
-            description=f"Drain inbox of {self.name}",
-            **options,
-        )._drain_inbox()
+        # An off flow stores events and processes them once switched on; a
+        # batch flow drains at its next window.
+        delayable = self._flow_delay(
+            "orders_in", self._drain_identity(), f"Drain inbox of {self.name}", priority=5
+        )
+        if not delayable:
+            return False
+        delayable._drain_inbox()
         return True
 
     def _drain_inbox(self, batch_size=500):

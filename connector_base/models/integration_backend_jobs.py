@@ -61,11 +61,12 @@ class IntegrationBackend(models.Model):
         self.ensure_one()
         return f"integration.backend:{self.id}:{flow}:{what}"
 
-    def _flow_delay(self, flow, identity_key, description, delay=0):
+    def _flow_delay(self, flow, identity_key, description, delay=0, priority=None):
         """This backend's queue_job delayable for a job of ``flow`` (its
         channel and priority, slowed when degraded; a batch flow waits for
         its next window), or None when the flow is off: one place reads the
-        flow policy, whatever the job."""
+        flow policy, whatever the job; ``priority`` overrides the flow's
+        (the inbox drain goes before the flow's own jobs)."""
         self.ensure_one()
         policy = self.flow_ids.filtered(lambda f: f.flow == flow)[:1]
         if policy.mode == "off":
@@ -75,6 +76,8 @@ class IntegrationBackend(models.Model):
             delay = max(delay, max(policy.batch_minutes, 1) * 60)
         if delay:
             options["eta"] = max(options.get("eta", 0), delay)
+        if priority is not None:
+            options["priority"] = priority
         return self.sudo().with_delay(identity_key=identity_key, description=description, **options)
 
     def _flow_job(self, flow, method, description, *args, what=None, delay=0, **kwargs):
