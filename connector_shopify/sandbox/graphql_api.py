@@ -16,6 +16,7 @@ import graphql
 from graphql import GraphQLError
 from graphql.execution.values import get_directive_values
 
+from . import bulk
 from . import cost as query_cost
 from .schema_files import load_schema
 from .store import gid, iso_z, money, money_str, parse_gid
@@ -144,7 +145,9 @@ def connection(items, args, to_node, sort_key=None):
     """A Relay connection page over ``items`` (dicts with an ``id``)."""
     first, last = args.get("first"), args.get("last")
     if first is None and last is None:
-        raise GraphQLError("you must provide one of first or last")
+        if not bulk.BULK.get():
+            raise GraphQLError("you must provide one of first or last")
+        first = len(items := list(items))  # a bulk query reads whole connections
     for name, value in (("first", first), ("last", last)):
         if value is not None and (value < 0 or value > MAX_PAGE_SIZE):
             raise GraphQLError(
@@ -264,11 +267,12 @@ def search(items, query, fields):
 class ShopGraph:
     """Resolvers of one request: a shop seen through one API version."""
 
-    def __init__(self, store, shop, version, schema):
+    def __init__(self, store, shop, version, schema, bulk_runner=None):
         self.store = store
         self.shop = shop
         self.version = version
         self.schema = schema
+        self.bulk_runner = bulk_runner
 
     # ------------------------------------------------------------ helpers
     def bag(self, amount, currency=None):
@@ -305,6 +309,7 @@ class ShopGraph:
             "Fulfillment": (shop.fulfillments, self.fulfillment_node),
             "WebhookSubscription": (shop.subscriptions, self.subscription_node),
             "InventoryAdjustmentGroup": (shop.adjustment_groups, self.adjustment_group_node),
+            "BulkOperation": (bulk.operations(shop), bulk.node),
         }
         if kind not in tables:
             return None
@@ -830,6 +835,13 @@ class ShopGraph:
                 self.order_node,
                 sort_key=self._order_sort(args.get("sortKey")),
             ),
+            "currentBulkOperation": lambda info, type="QUERY", **_: (
+                bulk.node(ops[-1])
+                if type == "QUERY"
+                and (ops := sorted(bulk.operations(shop).values(), key=lambda op: op["id"]))
+                else None
+            ),
+            "bulkOperation": self.typed_lookup("BulkOperation"),
             "webhookSubscriptions": lambda info, **args: connection(
                 [
                     s
@@ -862,7 +874,25 @@ class ShopGraph:
             "webhookSubscriptionUpdate": self.webhook_update,
             "webhookSubscriptionDelete": self.webhook_delete,
             "productSet": self.product_set,
+            "bulkOperationRunQuery": self.bulk_run_query,
+            "bulkOperationCancel": self.bulk_cancel,
         }
+
+    # ----------------------------------------------------------------- bulk
+    def bulk_run_query(self, info, query, **_):
+        op, errors = self.bulk_runner.start(self.shop, self.version, query)
+        return {"bulkOperation": bulk.node(op) if op else None, "userErrors": errors}
+
+    def bulk_cancel(self, info, id):
+        parsed = parse_gid(id, "BulkOperation")
+        op = bulk.operations(self.shop).get(parsed[1]) if parsed else None
+        if op is None:
+            return {
+                "bulkOperation": None,
+                "userErrors": [{"field": ["id"], "message": "Bulk operation does not exist"}],
+            }
+        errors = self.bulk_runner.cancel(self.shop, op)
+        return {"bulkOperation": bulk.node(op), "userErrors": errors}
 
     # ------------------------------------------------------------ inventory
     def _idempotency_key(self, info):
@@ -1296,8 +1326,14 @@ class ShopGraph:
 class GraphQLEndpoint:
     """One POST to ``/admin/api/<version>/graphql.json`` of an authenticated shop."""
 
-    def __init__(self, store):
+    def __init__(self, store, public_url=lambda: ""):
         self.store = store
+        self.bulk_runner = bulk.BulkRunner(
+            store,
+            load_schema,
+            lambda shop, version, schema: ShopGraph(store, shop, version, schema),
+            public_url,
+        )
 
     def execute(self, shop, version, body):
         """Answer (HTTP status, JSON body) for a parsed request body."""
@@ -1355,7 +1391,7 @@ class GraphQLEndpoint:
                     "extensions": {"cost": self._cost(requested, None, bucket)},
                 }
             bucket.take(requested)
-            graph = ShopGraph(self.store, shop, version, schema)
+            graph = ShopGraph(self.store, shop, version, schema, self.bulk_runner)
             is_mutation = _is_mutation(document, operation_name)
             result = graphql.execute(
                 schema,

@@ -21,6 +21,8 @@ from .webhooks import Dispatcher
 INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
 GRAPHQL_PATH = re.compile(r"^/shops/(?P<shop>[^/]+)/admin/api/(?P<version>[^/]+)/graphql\.json$")
 OAUTH_PATH = re.compile(r"^/shops/(?P<shop>[^/]+)/admin/oauth/access_token$")
+# Where a bulk operation's JSONL result is served (Shopify: a signed storage URL).
+BULK_RESULT_PATH = re.compile(r"^/bulk-results/(?P<shop>[^/]+)/(?P<id>\d+)\.jsonl$")
 CONTROL_SHOP = re.compile(r"^/_sandbox/shops/(?P<shop>[^/]+)(?P<rest>/.*)?$")
 # Shopify's answers to a refused call: 429 ("Too Many Requests", with the
 # Retry-After header in seconds as Shopify sends it) and its edge's 5xx.
@@ -62,7 +64,7 @@ class ShopifySandbox:
             reorder_batch=reorder_batch,
             reorder_hold=reorder_hold,
         )
-        self.graphql = GraphQLEndpoint(self.store)
+        self.graphql = GraphQLEndpoint(self.store, public_url=lambda: self.url)
         self.versions = supported_versions()
         self._httpd = ThreadingHTTPServer((host, port), _handler_for(self))
         self._httpd.daemon_threads = True
@@ -228,6 +230,13 @@ class ShopifySandbox:
         status, payload = self.graphql.execute(shop, version, body)
         return status, payload, {"X-Shopify-API-Version": version}
 
+    def bulk_result(self, domain, op_id):
+        """The JSONL file of a finished bulk operation: (status, bytes)."""
+        with self.store.lock:
+            shop = self.store.shops.get(domain)
+            data = self.graphql.bulk_runner.result_file(shop, op_id) if shop else None
+        return (200, data) if data is not None else (404, b"")
+
     def handle_oauth(self, domain, params):
         with self.store.lock:
             shop = self.store.shops.get(domain)
@@ -347,6 +356,13 @@ def _handler_for(sandbox):
             self.end_headers()
             self.wfile.write(data)
 
+        def _send_bytes(self, status, data, content_type):
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
         def _json_body(self, raw, path):
             """JSON, except a form on the OAuth endpoint and raw GraphQL on the API."""
             if not raw:
@@ -380,6 +396,10 @@ def _handler_for(sandbox):
                     query = parse_qs(urlsplit(self.path).query)
                     params.update({k: v[-1] for k, v in query.items() if k not in params})
                     return self._send(*sandbox.handle_oauth(match["shop"], params))
+                match = BULK_RESULT_PATH.match(path)
+                if match and method == "GET":
+                    status, data = sandbox.bulk_result(match["shop"], int(match["id"]))
+                    return self._send_bytes(status, data, "application/jsonl")
                 if path.startswith("/_sandbox/"):
                     if body is None or not isinstance(body, dict):
                         return self._send(400, {"error": "a JSON object body is required"})

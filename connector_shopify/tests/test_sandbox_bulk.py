@@ -1,0 +1,111 @@
+"""Bulk operations in the sandbox, as a client written against Shopify uses them."""
+
+import json
+import time
+
+import requests
+
+from .sandbox_support import DOMAIN, TIMEOUT
+from .test_sandbox_webhooks import WebhookCase
+
+RUN = """
+mutation Run($query: String!) {
+  bulkOperationRunQuery(query: $query, groupObjects: false) {
+    bulkOperation { id status }
+    userErrors { field message code }
+  }
+}
+"""
+CURRENT = "{ currentBulkOperation { id status errorCode objectCount rootObjectCount fileSize url query } }"
+VARIANTS = "{ productVariants { edges { node { id sku inventoryItem { id } } } } }"
+NESTED = "{ products { edges { node { id title variants { edges { node { id sku } } } } } } }"
+
+
+class TestBulkOperations(WebhookCase):
+    def run_bulk(self, query, version="2026-10"):
+        data = self.data(RUN, {"query": query}, version=version)["bulkOperationRunQuery"]
+        self.assertEqual(data["userErrors"], [])
+        self.assertEqual(data["bulkOperation"]["status"], "CREATED")
+        return data["bulkOperation"]["id"]
+
+    def wait_done(self, version="2026-10"):
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            current = self.data(CURRENT, version=version)["currentBulkOperation"]
+            if current["status"] not in ("CREATED", "RUNNING"):
+                return current
+            time.sleep(0.05)
+        self.fail("the bulk operation never finished")
+
+    def lines(self, url):
+        response = requests.get(url, timeout=TIMEOUT)
+        self.assertEqual(response.status_code, 200)
+        return [json.loads(line) for line in response.text.splitlines()]
+
+    def test_a_bulk_query_reads_whole_connections_into_jsonl(self):
+        for index in range(3):
+            self.sandbox.add_product(DOMAIN, f"Mug {index}", [{"sku": f"MUG-{index}"}])
+        op_id = self.run_bulk(VARIANTS)
+        current = self.wait_done()
+        self.assertEqual((current["id"], current["status"]), (op_id, "COMPLETED"))
+        self.assertIsNone(current["errorCode"])
+        lines = self.lines(current["url"])
+        self.assertEqual(
+            sorted(line["sku"] for line in lines),
+            ["CHAIR-BLK", "CHAIR-WHT", "MUG-0", "MUG-1", "MUG-2"],
+        )
+        self.assertTrue(all(line["inventoryItem"]["id"] for line in lines))
+        self.assertEqual(current["objectCount"], "5")
+        self.assertEqual(
+            int(current["fileSize"]), len(requests.get(current["url"], timeout=TIMEOUT).content)
+        )
+        by_id = self.data(
+            f'{{ node(id: "{op_id}") {{ ... on BulkOperation {{ status query }} }} }}'
+        )
+        self.assertEqual(by_id["node"], {"status": "COMPLETED", "query": VARIANTS})
+
+    def test_nested_connections_become_lines_with_their_parent_id(self):
+        op_id = self.run_bulk(NESTED)
+        current = self.wait_done()
+        self.assertEqual(current["id"], op_id)
+        lines = self.lines(current["url"])
+        products = [line for line in lines if "__parentId" not in line]
+        variants = [line for line in lines if "__parentId" in line]
+        self.assertEqual(len(products), 1)
+        self.assertNotIn("variants", products[0])
+        self.assertEqual({v["sku"] for v in variants}, {"CHAIR-BLK", "CHAIR-WHT"})
+        self.assertEqual({v["__parentId"] for v in variants}, {products[0]["id"]})
+        self.assertEqual((current["rootObjectCount"], current["objectCount"]), ("1", "3"))
+
+    def test_one_bulk_query_at_a_time_before_2026_01(self):
+        self.run_bulk(VARIANTS, version="2025-10")
+        refused = self.data(RUN, {"query": VARIANTS}, version="2025-10")["bulkOperationRunQuery"]
+        self.assertIsNone(refused["bulkOperation"])
+        self.assertEqual(refused["userErrors"][0]["code"], "OPERATION_IN_PROGRESS")
+        self.wait_done(version="2025-10")
+
+    def test_an_invalid_query_is_a_user_error(self):
+        refused = self.data(RUN, {"query": "{ productVariants { nope } }"})["bulkOperationRunQuery"]
+        self.assertIsNone(refused["bulkOperation"])
+        self.assertEqual(refused["userErrors"][0]["code"], "INVALID")
+
+    def test_the_finish_webhook_is_delivered(self):
+        webhook = {"uri": self.sink.url, "format": "JSON"}
+        created = self.data(
+            "mutation($t: WebhookSubscriptionTopic!, $w: WebhookSubscriptionInput!) "
+            "{ webhookSubscriptionCreate(topic: $t, webhookSubscription: $w) "
+            "{ userErrors { message } } }",
+            {"t": "BULK_OPERATIONS_FINISH", "w": webhook},
+        )
+        self.assertEqual(created["webhookSubscriptionCreate"]["userErrors"], [])
+        op_id = self.run_bulk(VARIANTS)
+        self.wait_done()
+        self.settle()
+        deliveries = self.sink.accepted()
+        self.assertEqual(len(deliveries), 1)
+        self.assertEqual(deliveries[0]["headers"]["X-Shopify-Topic"], "bulk_operations/finish")
+        payload = json.loads(deliveries[0]["body"])
+        self.assertEqual(
+            (payload["admin_graphql_api_id"], payload["status"], payload["type"]),
+            (op_id, "completed", "query"),
+        )
