@@ -749,7 +749,35 @@ class ShopGraph:
             "createdAt": iso_z(group["created_at"]),
             "reason": group["reason"],
             "referenceDocumentUri": group["reference_document_uri"],
+            "changes": lambda info, **args: self.inventory_changes(group, **args),
         }
+
+    def inventory_changes(self, group, inventoryItemIds=None, locationIds=None, quantityNames=None):
+        """The group's changes, filtered as the connection's arguments say."""
+        shop = self.shop
+        nodes = []
+        for name, item_id, location_id, delta, after in group.get("changes") or []:
+            if inventoryItemIds and gid("InventoryItem", item_id) not in inventoryItemIds:
+                continue
+            if locationIds and gid("Location", location_id) not in locationIds:
+                continue
+            if quantityNames and name not in quantityNames:
+                continue
+            item, location = shop.items.get(item_id), shop.locations.get(location_id)
+            nodes.append(
+                {
+                    "__typename": "InventoryChange",
+                    "name": name,
+                    "delta": delta,
+                    "quantityAfterChange": after,
+                    "ledgerDocumentUri": None
+                    if name == "available"
+                    else group["reference_document_uri"],
+                    "item": self.item_node(item) if item else None,
+                    "location": self.location_node(location) if location else None,
+                }
+            )
+        return nodes
 
     # ------------------------------------------------------------ roots
     def query_root(self):
@@ -1060,15 +1088,24 @@ class ShopGraph:
             planned.append((pair, quantity["quantity"]))
         if errors:
             return None, errors
+        changes = []
         for (item_id, location_id), value in planned:
+            committed = store.committed(shop, item_id, location_id)
             if name == "on_hand":
-                value -= store.committed(shop, item_id, location_id)
-            shop.levels[(item_id, location_id)] = value
+                value -= committed
+            before = shop.levels.get((item_id, location_id), 0)
+            store.set_level(shop, item_id, location_id, value)
+            # What Shopify reports back: the available change and, when the
+            # on-hand quantity was set, that change too (available + committed).
+            changes.append(("available", item_id, location_id, value - before, value))
+            if name == "on_hand":
+                changes.append(("on_hand", item_id, location_id, value - before, value + committed))
         group = {
             "id": store.next_id(),
             "created_at": store.now(),
             "reason": input["reason"],
             "reference_document_uri": input.get("referenceDocumentUri"),
+            "changes": changes,
         }
         shop.adjustment_groups[group["id"]] = group
         return group["id"], []
@@ -1306,8 +1343,11 @@ class ShopGraph:
                 for level in spec.get("inventoryQuantities") or []:
                     location = parse_gid(level.get("locationId"), "Location")
                     if location and location[1] in shop.locations:
-                        shop.levels[(existing["inventory_item_id"], location[1])] = int(
-                            level.get("quantity", 0)
+                        store.set_level(
+                            shop,
+                            existing["inventory_item_id"],
+                            location[1],
+                            int(level.get("quantity", 0)),
                         )
             else:
                 if "sku" in spec:

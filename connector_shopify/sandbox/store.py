@@ -460,7 +460,7 @@ class Store:
                     location = self.find_location(shop, ref)
                     if location is None:
                         raise SandboxError(f"unknown location {ref}")
-                    shop.levels[(variant["inventory_item_id"], location["id"])] = int(qty)
+                    self.set_level(shop, variant["inventory_item_id"], location["id"], int(qty))
             return self.product_info(shop, product)
 
     def _new_product(self, shop, title, handle=None):
@@ -590,14 +590,36 @@ class Store:
             found = self.find_location(shop, location)
             if found is None:
                 raise SandboxError(f"unknown location {location}", status=404)
-            shop.levels[(variant["inventory_item_id"], found["id"])] = int(available)
+            self.set_level(shop, variant["inventory_item_id"], found["id"], int(available))
             return {"sku": sku, "location": gid("Location", found["id"]), "available": available}
 
     def _move_stock(self, shop, variant_id, location, delta):
         if variant_id is None or location is None or variant_id not in shop.variants:
             return
-        key = (shop.variants[variant_id]["inventory_item_id"], location["id"])
-        shop.levels[key] = shop.levels.get(key, 0) + delta
+        item_id = shop.variants[variant_id]["inventory_item_id"]
+        self.set_level(
+            shop, item_id, location["id"], shop.levels.get((item_id, location["id"]), 0) + delta
+        )
+
+    def set_level(self, shop, item_id, location_id, available):
+        """Every change of an available quantity, whatever made it: stored,
+        and told to the ``inventory_levels/update`` subscribers (lock held)."""
+        key = (item_id, location_id)
+        if shop.levels.get(key) == available:
+            return
+        shop.levels[key] = available
+        self.emit(
+            shop,
+            "INVENTORY_LEVELS_UPDATE",
+            {
+                "inventory_item_id": item_id,
+                "location_id": location_id,
+                "available": available,
+                "updated_at": iso_offset(self.now()),
+                "admin_graphql_api_id": gid("InventoryLevel", location_id)
+                + f"?inventory_item_id={item_id}",
+            },
+        )
 
     # ------------------------------------------------------------ customers
     def add_customer(self, domain, **fields):
