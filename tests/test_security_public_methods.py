@@ -69,9 +69,6 @@ PUBLIC_METHODS = {
     },
     "integration.credential": ORM,
     "integration.event": {**ORM, "action_requeue": "manager"},
-    # queue_job's related action of connector jobs: opens the job's subject;
-    # who may read queue.job (its managers) may call it.
-    "queue.job": {"related_action_integration_subject": "reader"},
     "integration.exception": {
         # Users write working fields only (assignee, team, severity,
         # deadline); pipeline fields (state, payload, source...) are refused.

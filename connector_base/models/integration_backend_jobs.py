@@ -129,9 +129,10 @@ class IntegrationBackend(models.Model):
 class QueueJob(models.Model):
     _inherit = "queue.job"
 
-    def related_action_integration_subject(self):
+    def _related_action_integration_subject(self):
         """Open what a connector job is about: the record it was given (the
-        picking of a shipment, the event of an import), else its backend."""
+        picking of a shipment, the event of an import), else its backend.
+        Private: queue_job calls it from ``open_related_action``, never RPC."""
         self.ensure_one()
         subject = next(
             (

@@ -15,6 +15,14 @@ WEBHOOK_SECRET = "whsec-test-channel"
 _delivery = itertools.count(1)
 
 
+def set_stock(product, location, quantity):
+    """Odoo's on-hand quantity of ``product`` at ``location``, counted (an
+    inventory adjustment, as a warehouse user applies one)."""
+    product.env["stock.quant"].with_context(inventory_mode=True).create(
+        {"product_id": product.id, "location_id": location.id, "inventory_quantity": quantity}
+    ).action_apply_inventory()
+
+
 class JobRunnerMixin:
     """Runs this test's queue jobs in-process (see ``run_jobs``)."""
 

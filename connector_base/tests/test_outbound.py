@@ -9,7 +9,7 @@ from odoo import fields
 from odoo.addons.connector_base.lib.retry import PermanentError
 from odoo.tests import tagged
 
-from .common import PipelineCase
+from .common import PipelineCase, set_stock
 
 TEST_CHANNEL = "odoo.addons.connector_test_channel"
 
@@ -27,13 +27,7 @@ class TestOutboundStock(PipelineCase):
             Binding._bind(self.backend, self.products[sku], sku)
 
     def set_odoo_stock(self, sku, quantity):
-        self.env["stock.quant"].with_context(inventory_mode=True).create(
-            {
-                "product_id": self.products[sku].id,
-                "location_id": self.warehouse.lot_stock_id.id,
-                "inventory_quantity": quantity,
-            }
-        ).action_apply_inventory()
+        set_stock(self.products[sku], self.warehouse.lot_stock_id, quantity)
 
     def export_jobs(self):
         return self.env["queue.job"].search(

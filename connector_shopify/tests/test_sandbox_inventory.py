@@ -61,14 +61,7 @@ class TestInventory(WebhookCase):
         )
 
     def test_every_level_change_is_an_inventory_levels_update_webhook(self):
-        webhook = {"uri": self.sink.url, "format": "JSON"}
-        created = self.data(
-            "mutation($t: WebhookSubscriptionTopic!, $w: WebhookSubscriptionInput!) "
-            "{ webhookSubscriptionCreate(topic: $t, webhookSubscription: $w) "
-            "{ userErrors { message } } }",
-            {"t": "INVENTORY_LEVELS_UPDATE", "w": webhook},
-        )
-        self.assertEqual(created["webhookSubscriptionCreate"]["userErrors"], [])
+        self.subscribe("INVENTORY_LEVELS_UPDATE", include_fields=False)
         self.sandbox.set_inventory(DOMAIN, "CHAIR-BLK", "Main warehouse", 4)
         self.sandbox.set_inventory(DOMAIN, "CHAIR-BLK", "Main warehouse", 4)  # no change
         self.settle()

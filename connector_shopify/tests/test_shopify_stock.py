@@ -1,3 +1,4 @@
+from odoo.addons.connector_base.tests.common import set_stock
 from odoo.tests import tagged
 
 from .common import DOMAIN, SKUS, ShopifyCase
@@ -10,13 +11,7 @@ class TestShopifyStock(ShopifyCase):
         self.connect()
 
     def set_odoo_stock(self, sku, quantity):
-        self.env["stock.quant"].with_context(inventory_mode=True).create(
-            {
-                "product_id": self.products[sku].id,
-                "location_id": self.warehouse.lot_stock_id.id,
-                "inventory_quantity": quantity,
-            }
-        ).action_apply_inventory()
+        set_stock(self.products[sku], self.warehouse.lot_stock_id, quantity)
 
     def shopify_levels(self):
         levels = self.control("GET", f"/_sandbox/shops/{DOMAIN}/inventory")
