@@ -30,6 +30,11 @@ _schemas = {}
 _schema_lock = threading.Lock()
 
 
+def version_key(version):
+    """A sortable form of an API version (``unstable`` is the newest)."""
+    return "9999-99" if version == "unstable" else version
+
+
 class SchemaUnavailable(RuntimeError):
     """The schema files are neither present nor fetchable."""
 
