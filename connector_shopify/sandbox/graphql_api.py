@@ -12,15 +12,19 @@ import time
 import graphql
 from graphql import GraphQLError
 
-from . import bulk
+from . import bulk, defaults
 from . import cost as query_cost
 from .mutations_admin import AdminMutations
 from .mutations_inventory import InventoryMutations
 from .mutations_products import ProductMutations
 from .nodes_admin import AdminNodes
 from .nodes_catalog import CatalogNodes
+from .nodes_customers import CustomerNodes
+from .nodes_drafts import DraftOrderNodes
 from .nodes_fulfillment import FulfillmentNodes
 from .nodes_orders import OrderNodes
+from .nodes_payments import PaymentNodes
+from .query_root import QueryRoot
 from .schema_files import load_schema
 from .store import money_str, parse_gid
 
@@ -85,12 +89,18 @@ def _format_execution_error(error):
 def resolve_field(source, info, **args):
     """Default resolver: a key of the record dict, called when it is lazy.
 
-    Anything the sandbox did not build is an error naming the field, never
-    a null that would look like Shopify's answer.
+    A field the builder left out answers its documented default
+    (``defaults.py``); anything else is an error naming the field, never a
+    null that would look like Shopify's answer.
     """
-    if isinstance(source, dict) and info.field_name in source:
-        value = source[info.field_name]
-        return value(info, **args) if callable(value) else value
+    if isinstance(source, dict):
+        if info.field_name in source:
+            value = source[info.field_name]
+            return value(info, **args) if callable(value) else value
+        if "__typename" in source:
+            default = defaults.default_value(source, info, **args)
+            if default is not None:
+                return default["value"]
     raise GraphQLError(
         f"Field '{info.parent_type.name}.{info.field_name}' is not emulated by the Shopify sandbox",
         extensions={"code": "NOT_EMULATED_BY_SANDBOX"},
@@ -98,8 +108,12 @@ def resolve_field(source, info, **args):
 
 
 class ShopGraph(
+    QueryRoot,
     AdminNodes,
+    DraftOrderNodes,
+    PaymentNodes,
     CatalogNodes,
+    CustomerNodes,
     OrderNodes,
     FulfillmentNodes,
     AdminMutations,
@@ -151,9 +165,17 @@ class ShopGraph(
             "WebhookSubscription": (shop.subscriptions, self.subscription_node),
             "InventoryAdjustmentGroup": (shop.adjustment_groups, self.adjustment_group_node),
             "BulkOperation": (bulk.operations(shop), bulk.node),
+            "Refund": (shop.refunds, self.refund_node),
+            "Return": (shop.returns, self.return_node),
+            "DraftOrder": (shop.draft_orders, self.draft_order_node),
+            "OrderTransaction": (None, self.transaction_node),  # looked up on demand
         }
+        if kind == "AppInstallation":
+            return self.app_installation_node() if record_id == shop.id else None
         if kind not in tables:
             return None
+        if kind == "OrderTransaction":
+            tables[kind] = (self.transactions_by_id(), self.transaction_node)
         table, to_node = tables[kind]
         record = table.get(record_id)
         return to_node(record) if record else None

@@ -4,6 +4,7 @@ import re
 
 from . import bulk
 from .store import parse_gid
+from .webhooks import EMITTED_TOPICS
 
 
 class AdminMutations:
@@ -72,6 +73,17 @@ class AdminMutations:
 
     def webhook_create(self, info, topic, webhookSubscription, **_):
         data = webhookSubscription
+        if topic not in EMITTED_TOPICS:
+            return self._subscription_payload(
+                None,
+                [
+                    {
+                        "field": ["topic"],
+                        "message": f"Topic {topic} is not emulated by the Shopify sandbox "
+                        "(it would never be delivered)",
+                    }
+                ],
+            )
         uri, errors = self._webhook_input_errors(topic, data)
         if errors:
             return self._subscription_payload(None, errors)

@@ -89,6 +89,7 @@ class ProductMutations:
             )
         if errors:
             return payload(None)
+        created = product is None
         if product is None:
             product = store._new_product(
                 shop, input["title"], input.get("handle") or identifier.get("handle")
@@ -99,6 +100,7 @@ class ProductMutations:
             ("vendor", "vendor"),
             ("productType", "product_type"),
             ("status", "status"),
+            ("descriptionHtml", "description_html"),
         ):
             if input.get(key) is not None:
                 product[target] = input[key]
@@ -107,6 +109,11 @@ class ProductMutations:
         product["updated_at"] = store.now()
         if variants is not None:
             self._set_variants(product, variants)
+        store.emit(
+            shop,
+            "PRODUCTS_CREATE" if created else "PRODUCTS_UPDATE",
+            store.rest_product(shop, product),
+        )
         return payload(product)
 
     def _set_variants(self, product, variants):

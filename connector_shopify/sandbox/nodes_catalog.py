@@ -1,7 +1,37 @@
 """Locations, products, variants, inventory items and levels as GraphQL nodes."""
 
-from .relay import connection
-from .store import gid, iso_z, money_str, parse_gid
+import base64
+import html
+import re
+
+from .relay import _encode_cursor, connection
+from .store import _rest_address, gid, iso_z, money_str, parse_gid
+
+EMPTY_ADDRESS = dict.fromkeys(
+    (
+        "first_name",
+        "last_name",
+        "company",
+        "address1",
+        "address2",
+        "city",
+        "zip",
+        "province_code",
+        "phone",
+        "latitude",
+        "longitude",
+    )
+)
+
+
+def storefront_id(global_id):
+    """StorefrontID: the Storefront API's base64 form of a GID."""
+    return base64.b64encode(global_id.encode()).decode()
+
+
+def plain_text(markup):
+    return html.unescape(re.sub(r"<[^>]+>", " ", markup or "")).split()
+
 
 QUANTITY_NAMES = {
     "available",
@@ -20,6 +50,13 @@ class CatalogNodes:
 
     def location_node(self, location):
         shop = self.shop
+        primary = self.store.first_location(shop)
+        stocked = [k for k in shop.levels if k[1] == location["id"]]
+        open_orders = any(
+            fo["location_id"] == location["id"] and fo["status"] in ("OPEN", "IN_PROGRESS")
+            for fo in shop.fulfillment_orders.values()
+        )
+        address = _rest_address(location.get("address") or {**EMPTY_ADDRESS, "country_code": "US"})
         return {
             "__typename": "Location",
             "id": gid("Location", location["id"]),
@@ -29,6 +66,41 @@ class CatalogNodes:
             "fulfillsOnlineOrders": location["fulfills_online_orders"],
             "hasActiveInventory": any(k[1] == location["id"] for k in shop.levels),
             "createdAt": iso_z(location["created_at"]),
+            "updatedAt": iso_z(location["created_at"]),
+            "isPrimary": bool(primary) and primary["id"] == location["id"],
+            "shipsInventory": location["fulfills_online_orders"],
+            "hasUnfulfilledOrders": open_orders,
+            "activatable": not location["active"],
+            "deactivatable": location["active"] and not open_orders,
+            "deletable": not location["active"] and not any(shop.levels[k] for k in stocked),
+            "address": {
+                "__typename": "LocationAddress",
+                "address1": address["address1"],
+                "address2": address["address2"],
+                "city": address["city"],
+                "zip": address["zip"],
+                "province": address["province"],
+                "provinceCode": address["province_code"],
+                "country": address["country"],
+                "countryCode": address["country_code"],
+                "phone": address["phone"],
+                "latitude": address["latitude"],
+                "longitude": address["longitude"],
+                "formatted": [
+                    part
+                    for part in (
+                        address["address1"],
+                        address["address2"],
+                        " ".join(
+                            p
+                            for p in (address["city"], address["province_code"], address["zip"])
+                            if p
+                        ),
+                        address["country"],
+                    )
+                    if part
+                ],
+            },
             "inventoryLevels": lambda info, **args: connection(
                 [
                     {"id": item_id, "item_id": item_id, "location_id": location["id"]}
@@ -56,6 +128,11 @@ class CatalogNodes:
             "__typename": "InventoryLevel",
             "id": f"gid://shopify/InventoryLevel/{location_id}?inventory_item_id={item_id}",
             "isActive": True,
+            "createdAt": iso_z(shop.items[item_id]["created_at"]),
+            "updatedAt": iso_z(shop.items[item_id]["created_at"]),
+            "canDeactivate": not store.committed(shop, item_id, location_id),
+            "available": shop.levels.get((item_id, location_id), 0),
+            "incoming": 0,
             "item": lambda info: self.item_node(shop.items[item_id]),
             "location": lambda info: self.location_node(shop.locations[location_id]),
             "quantities": lambda info, names, **_: [
@@ -83,7 +160,18 @@ class CatalogNodes:
             "requiresShipping": True,
             "createdAt": iso_z(item["created_at"]),
             "updatedAt": iso_z(item["created_at"]),
+            "duplicateSkuCount": sum(
+                1
+                for other in shop.variants.values()
+                if variant and variant["sku"] and other["sku"] == variant["sku"]
+            )
+            - 1
+            if variant and variant["sku"]
+            else 0,
             "variant": lambda info: self.variant_node(variant) if variant else None,
+            "variants": lambda info, **args: connection(
+                [variant] if variant else [], args, self.variant_node
+            ),
             "inventoryLevel": lambda info, locationId, **_: self._level_or_none(
                 gid("InventoryItem", item["id"]), locationId
             ),
@@ -101,6 +189,12 @@ class CatalogNodes:
     def variant_node(self, variant):
         shop = self.shop
         product = shop.products[variant["product_id"]]
+        online = sum(
+            qty
+            for (item_id, location_id), qty in shop.levels.items()
+            if item_id == variant["inventory_item_id"]
+            and shop.locations[location_id]["fulfills_online_orders"]
+        )
         return {
             "__typename": "ProductVariant",
             "id": gid("ProductVariant", variant["id"]),
@@ -120,6 +214,11 @@ class CatalogNodes:
                 for (item_id, _), qty in shop.levels.items()
                 if item_id == variant["inventory_item_id"]
             ),
+            "sellableOnlineQuantity": max(online, 0),
+            "availableForSale": product["status"] == "ACTIVE" and online > 0,
+            "inventoryPolicy": "DENY",
+            "defaultCursor": _encode_cursor([variant["id"], variant["id"]]),
+            "storefrontId": storefront_id(gid("ProductVariant", variant["id"])),
             "selectedOptions": [
                 {"name": option["name"], "value": option["value"]} for option in variant["options"]
             ],
@@ -129,6 +228,13 @@ class CatalogNodes:
 
     def product_node(self, product):
         shop = self.shop
+        variants = [shop.variants[v] for v in product["variant_ids"]]
+        levels = {
+            v["id"]: sum(q for (i, _), q in shop.levels.items() if i == v["inventory_item_id"])
+            for v in variants
+        }
+        words = plain_text(product["description_html"])
+        options = self.store.product_options(shop, product)
         return {
             "__typename": "Product",
             "id": gid("Product", product["id"]),
@@ -141,6 +247,44 @@ class CatalogNodes:
             "tags": list(product["tags"]),
             "createdAt": iso_z(product["created_at"]),
             "updatedAt": iso_z(product["updated_at"]),
+            "descriptionHtml": product["description_html"],
+            "bodyHtml": product["description_html"],
+            "description": lambda info, truncateAt=None, **_: " ".join(words)[:truncateAt],
+            "descriptionPlainSummary": " ".join(words)[:140],
+            "defaultCursor": _encode_cursor([product["id"], product["id"]]),
+            "storefrontId": storefront_id(gid("Product", product["id"])),
+            "isGiftCard": False,
+            "hasOnlyDefaultVariant": [o[0] for o in options] == ["Title"]
+            and len(variants) == 1
+            and variants[0]["title"] == "Default Title",
+            "hasOutOfStockVariants": any(q <= 0 for q in levels.values()),
+            "totalInventory": sum(levels.values()),
+            "totalVariants": len(variants),
+            "tracksInventory": any(shop.items[v["inventory_item_id"]]["tracked"] for v in variants),
+            "options": lambda info, first=None, **_: [
+                {
+                    "__typename": "ProductOption",
+                    "id": gid("ProductOption", product["id"] * 10 + position),
+                    "name": name,
+                    "position": position,
+                    "values": values,
+                    "optionValues": [
+                        {
+                            "__typename": "ProductOptionValue",
+                            "id": gid(
+                                "ProductOptionValue", product["id"] * 1000 + position * 100 + n
+                            ),
+                            "name": value,
+                            "hasVariants": True,
+                            "linkedMetafieldValue": None,
+                            "swatch": None,
+                        }
+                        for n, value in enumerate(values)
+                    ],
+                    "linkedMetafield": None,
+                }
+                for position, (name, values) in enumerate(options, 1)
+            ][: first if first is not None else None],
             "variants": lambda info, **args: connection(
                 [shop.variants[v] for v in product["variant_ids"]],
                 args,

@@ -111,11 +111,41 @@ class ShopifySandbox:
     def add_location(self, domain, name, **options):
         return self.store.add_location(domain, name, **options)
 
-    def add_product(self, domain, title, variants=None, handle=None):
-        return self.store.add_product(domain, title, variants, handle)
+    def add_product(self, domain, title, variants=None, handle=None, **fields):
+        return self.store.add_product(domain, title, variants, handle, **fields)
+
+    def update_product(self, domain, product_id, **changes):
+        return self.store.update_product(domain, product_id, **changes)
+
+    def delete_product(self, domain, product_id):
+        return self.store.delete_product(domain, product_id)
 
     def add_customer(self, domain, **fields):
         return self.store.add_customer(domain, **fields)
+
+    def update_customer(self, domain, customer_id, **changes):
+        return self.store.update_customer(domain, customer_id, **changes)
+
+    def delete_customer(self, domain, customer_id):
+        return self.store.delete_customer(domain, customer_id)
+
+    def create_draft_order(self, domain, **spec):
+        return self.store.create_draft_order(domain, **spec)
+
+    def update_draft_order(self, domain, draft_id, **changes):
+        return self.store.update_draft_order(domain, draft_id, **changes)
+
+    def complete_draft_order(self, domain, draft_id, payment_pending=False):
+        return self.store.complete_draft_order(domain, draft_id, payment_pending)
+
+    def delete_draft_order(self, domain, draft_id):
+        return self.store.delete_draft_order(domain, draft_id)
+
+    def create_return(self, domain, order_id, lines=None, status="OPEN"):
+        return self.store.create_return(domain, order_id, lines, status)
+
+    def update_fulfillment(self, domain, fulfillment_id, shipment_status=None, tracking=None):
+        return self.store.update_fulfillment(domain, fulfillment_id, shipment_status, tracking)
 
     def create_order(self, domain, **spec):
         return self.store.create_order(domain, **spec)
@@ -298,7 +328,41 @@ class ShopifySandbox:
             ("GET", r"", lambda: self.store.shop_info(self.store.shop(domain))),
             ("POST", r"/locations", lambda: self.add_location(domain, **body)),
             ("POST", r"/products", lambda: self.add_product(domain, **body)),
+            (
+                "POST",
+                r"/products/(\d+)/update",
+                lambda pid: self.update_product(domain, pid, **body),
+            ),
+            ("POST", r"/products/(\d+)/delete", lambda pid: self.delete_product(domain, pid)),
             ("POST", r"/customers", lambda: self.add_customer(domain, **body)),
+            (
+                "POST",
+                r"/customers/(\d+)/update",
+                lambda cid: self.update_customer(domain, cid, **body),
+            ),
+            ("POST", r"/customers/(\d+)/delete", lambda cid: self.delete_customer(domain, cid)),
+            ("POST", r"/draft_orders", lambda: self.create_draft_order(domain, **body)),
+            (
+                "POST",
+                r"/draft_orders/(\d+)/update",
+                lambda did: self.update_draft_order(domain, did, **body),
+            ),
+            (
+                "POST",
+                r"/draft_orders/(\d+)/complete",
+                lambda did: self.complete_draft_order(domain, did, **body),
+            ),
+            (
+                "POST",
+                r"/draft_orders/(\d+)/delete",
+                lambda did: self.delete_draft_order(domain, did),
+            ),
+            ("POST", r"/orders/(\d+)/returns", lambda oid: self.create_return(domain, oid, **body)),
+            (
+                "POST",
+                r"/fulfillments/(\d+)/update",
+                lambda fid: self.update_fulfillment(domain, fid, **body),
+            ),
             ("GET", r"/orders", lambda: self.orders(domain)),
             ("POST", r"/orders", lambda: self.create_order(domain, **body)),
             ("POST", r"/orders/(\d+)/update", lambda oid: self.update_order(domain, oid, **body)),

@@ -12,109 +12,34 @@ import secrets
 import threading
 import time
 from datetime import datetime, timedelta, timezone
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-CENT = Decimal("0.01")
-DEFAULT_WEBHOOK_API_VERSION = "2026-10"
-DEFAULT_SCOPES = (
-    "read_orders,write_orders,read_products,write_products,read_inventory,write_inventory,"
-    "read_locations,read_customers,read_fulfillments,write_fulfillments,"
-    "read_merchant_managed_fulfillment_orders,write_merchant_managed_fulfillment_orders"
+from .store_base import (  # noqa: F401 (re-exported: the store's public names)
+    ADDRESS_FIELDS,
+    CANCEL_REASONS,
+    CENT,
+    CLIENT_CREDENTIALS_TTL,
+    COUNTRIES,
+    DEFAULT_SCOPES,
+    DEFAULT_WEBHOOK_API_VERSION,
+    FINANCIAL_STATUSES,
+    RESTOCK_TYPES,
+    US_STATES,
+    SandboxError,
+    _address,
+    _handle,
+    _rest_address,
+    _rest_tax,
+    _tags,
+    _tax_line,
+    gid,
+    iso_offset,
+    iso_z,
+    money,
+    money_str,
+    parse_gid,
 )
-CLIENT_CREDENTIALS_TTL = 86399
-FINANCIAL_STATUSES = {
-    "pending",
-    "authorized",
-    "partially_paid",
-    "paid",
-    "partially_refunded",
-    "refunded",
-    "voided",
-}
-CANCEL_REASONS = {"customer", "fraud", "inventory", "declined", "other", "staff"}
-RESTOCK_TYPES = {"no_restock", "cancel", "return", "legacy_restock"}
-COUNTRIES = {
-    "US": "United States",
-    "CA": "Canada",
-    "GB": "United Kingdom",
-    "FR": "France",
-    "BE": "Belgium",
-    "DE": "Germany",
-    "NL": "Netherlands",
-    "ES": "Spain",
-    "IT": "Italy",
-}
-US_STATES = {
-    "CA": "California",
-    "NY": "New York",
-    "TX": "Texas",
-    "WA": "Washington",
-    "IL": "Illinois",
-    "FL": "Florida",
-    "MA": "Massachusetts",
-    "OR": "Oregon",
-    "CO": "Colorado",
-    "GA": "Georgia",
-    "PA": "Pennsylvania",
-    "NJ": "New Jersey",
-}
-ADDRESS_FIELDS = (
-    "first_name",
-    "last_name",
-    "company",
-    "address1",
-    "address2",
-    "city",
-    "zip",
-    "province_code",
-    "country_code",
-    "phone",
-    "latitude",
-    "longitude",
-)
-
-
-class SandboxError(Exception):
-    """A control-API request the sandbox refuses (HTTP 400, or 404 when not found)."""
-
-    def __init__(self, message, status=400):
-        super().__init__(message)
-        self.status = status
-
-
-def money(value):
-    """Decimal rounded to cents, the way Shopify stores amounts."""
-    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def money_str(value):
-    return str(money(value))
-
-
-def gid(kind, record_id):
-    return f"gid://shopify/{kind}/{record_id}"
-
-
-def parse_gid(value, kind=None):
-    """(kind, id) of a GID, or None when it is not one (or of another kind)."""
-    if not isinstance(value, str) or not value.startswith("gid://shopify/"):
-        return None
-    parts = value[len("gid://shopify/") :].split("/")
-    if len(parts) != 2 or not parts[1].split("?")[0].isdigit():
-        return None
-    if kind and parts[0] != kind:
-        return None
-    return parts[0], int(parts[1].split("?")[0])
-
-
-def iso_z(moment):
-    """GraphQL DateTime: UTC with a Z, second precision."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
-
-
-def iso_offset(moment):
-    """REST/webhook timestamp: ISO 8601 with a numeric offset, like Shopify's."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00") if moment else None
+from .store_changes import StoreChanges
 
 
 class Bucket:
@@ -205,6 +130,11 @@ class Shop:
         self.name = options.get("name") or domain.split(".")[0].replace("-", " ").title()
         self.currency = options.get("currency") or "USD"
         self.taxes_included = bool(options.get("taxes_included", False))
+        self.tax_shipping = bool(options.get("tax_shipping", False))
+        self.email = options.get("email") or f"owner@{domain}"
+        self.owner_name = options.get("owner_name") or "Shop Owner"
+        self.address = _address(options.get("address") or {"country_code": "US"})
+        self.scopes = [s for s in (options.get("scopes") or DEFAULT_SCOPES).split(",") if s]
         self.client_id = options.get("client_id") or f"client-{secrets.token_hex(8)}"
         self.client_secret = options.get("client_secret") or secrets.token_hex(16)
         self.webhook_api_version = options.get("webhook_api_version") or DEFAULT_WEBHOOK_API_VERSION
@@ -228,6 +158,8 @@ class Shop:
         self.fulfillment_orders = {}
         self.fulfillments = {}
         self.refunds = {}
+        self.returns = {}
+        self.draft_orders = {}
         self.adjustment_groups = {}
         self.subscriptions = {}
         self.calls = []
@@ -238,7 +170,7 @@ class Shop:
         self.created_at = store.now()
 
 
-class Store:
+class Store(StoreChanges):
     """Every shop of one sandbox, with its id counter, clock and event hook."""
 
     def __init__(self, first_id=1_000_001, first_order_number=1001):
@@ -405,7 +337,7 @@ class Store:
             return shop.faults.as_dict()
 
     # ------------------------------------------------------------ locations
-    def add_location(self, domain, name, active=True, fulfills_online_orders=True):
+    def add_location(self, domain, name, active=True, fulfills_online_orders=True, address=None):
         with self.lock:
             shop = self.shop(domain)
             if not name:
@@ -415,6 +347,7 @@ class Store:
                 "name": name,
                 "active": bool(active),
                 "fulfills_online_orders": bool(fulfills_online_orders),
+                "address": _address(address),
                 "created_at": self.now(),
             }
             shop.locations[location["id"]] = location
@@ -443,10 +376,14 @@ class Store:
         return next((loc for loc in shop.locations.values() if loc["active"]), None)
 
     # ------------------------------------------------------------ catalogue
-    def add_product(self, domain, title, variants=None, handle=None):
+    def add_product(self, domain, title, variants=None, handle=None, **fields):
         with self.lock:
             shop = self.shop(domain)
             product = self._new_product(shop, title, handle)
+            for key in ("vendor", "product_type", "description_html", "status"):
+                if fields.get(key) is not None:
+                    product[key] = fields[key]
+            product["tags"] = _tags(fields.get("tags"))
             for spec in variants or [{}]:
                 variant = self._new_variant(
                     shop,
@@ -461,6 +398,7 @@ class Store:
                     if location is None:
                         raise SandboxError(f"unknown location {ref}")
                     self.set_level(shop, variant["inventory_item_id"], location["id"], int(qty))
+            self.emit(shop, "PRODUCTS_CREATE", self.rest_product(shop, product))
             return self.product_info(shop, product)
 
     def _new_product(self, shop, title, handle=None):
@@ -471,6 +409,7 @@ class Store:
             "status": "ACTIVE",
             "vendor": shop.name,
             "product_type": "",
+            "description_html": "",
             "tags": [],
             "options": [],
             "variant_ids": [],
@@ -639,10 +578,14 @@ class Store:
             "first_name": fields.get("first_name"),
             "last_name": fields.get("last_name"),
             "phone": fields.get("phone"),
+            "note": fields.get("note"),
+            "tags": _tags(fields.get("tags")),
+            "address": _address(fields.get("address")),
             "created_at": moment,
             "updated_at": moment,
         }
         shop.customers[customer["id"]] = customer
+        self.emit(shop, "CUSTOMERS_CREATE", self.rest_customer(customer))
         return customer
 
     def rest_customer(self, customer):
@@ -657,10 +600,10 @@ class Store:
             "created_at": iso_offset(customer["created_at"]),
             "updated_at": iso_offset(customer["updated_at"]),
             "state": "disabled",
-            "note": None,
+            "note": customer["note"],
             "verified_email": True,
             "tax_exempt": False,
-            "tags": "",
+            "tags": ", ".join(customer["tags"]),
             "currency": None,
             "admin_graphql_api_id": gid("Customer", customer["id"]),
         }
@@ -698,6 +641,9 @@ class Store:
                 "taxes_included": bool(spec.get("taxes_included", shop.taxes_included)),
                 "note": spec.get("note"),
                 "tags": _tags(spec.get("tags")),
+                "source_name": spec.get("source_name") or "web",
+                "source_identifier": spec.get("source_identifier"),
+                "return_ids": [],
                 "discount_codes": [
                     {
                         "code": code["code"],
@@ -718,6 +664,7 @@ class Store:
             order["shipping_lines"] = [
                 self._shipping_line(order, line) for line in spec.get("shipping_lines") or []
             ]
+            order["transactions"] = self.payment_transactions(order, moment, self.next_id)
             shop.orders[order["id"]] = order
             location = self.first_location(shop)
             for line in order["line_items"]:
@@ -1185,6 +1132,8 @@ class Store:
             "location_id": plan[0][0]["location_id"],
             "name": f"{order['name']}.{sum(1 for f in shop.fulfillments.values() if f['order_id'] == order['id']) + 1}",
             "status": "SUCCESS",
+            "shipment_status": None,
+            "events": [],
             "tracking_info": tracking_info,
             "notify_customer": bool(notify_customer),
             "message": message,
@@ -1207,7 +1156,18 @@ class Store:
             self._refresh_fulfillment_status(fulfillment_order)
             fulfillment_order["updated_at"] = moment
         shop.fulfillments[fulfillment["id"]] = fulfillment
+        self.emit(shop, "FULFILLMENTS_CREATE", self.rest_fulfillment(fulfillment))
         self.touch(shop, order)
+        remaining = any(
+            fo_line["remaining_quantity"]
+            for fo_id in order["fulfillment_order_ids"]
+            for fo_line in shop.fulfillment_orders[fo_id]["line_items"]
+        )
+        self.emit(
+            shop,
+            "ORDERS_PARTIALLY_FULFILLED" if remaining else "ORDERS_FULFILLED",
+            self.rest_order(shop, order),
+        )
         return fulfillment, []
 
     def rest_fulfillment(self, fulfillment):
@@ -1225,7 +1185,9 @@ class Store:
             "tracking_info": copy.deepcopy(fulfillment["tracking_info"]),
             "notify_customer": fulfillment["notify_customer"],
             "message": fulfillment["message"],
+            "shipment_status": fulfillment["shipment_status"],
             "created_at": iso_offset(fulfillment["created_at"]),
+            "updated_at": iso_offset(fulfillment["updated_at"]),
             "line_items": copy.deepcopy(fulfillment["line_items"]),
         }
 
@@ -1409,64 +1371,3 @@ class Store:
                 for adjustment in refund["adjustments"]
             ],
         }
-
-
-def _handle(title):
-    return "-".join("".join(c if c.isalnum() else " " for c in title.lower()).split())
-
-
-def _tags(tags):
-    if not tags:
-        return []
-    if isinstance(tags, str):
-        tags = tags.split(",")
-    return [tag.strip() for tag in tags if tag.strip()]
-
-
-def _tax_line(tax, amount, taxes_included):
-    rate = Decimal(str(tax.get("rate", 0)))
-    if tax.get("price") is not None:
-        price = money(tax["price"])
-    elif taxes_included:
-        price = money(amount * rate / (1 + rate))
-    else:
-        price = money(amount * rate)
-    return {"title": tax.get("title", "Tax"), "rate": rate, "price": price}
-
-
-def _rest_tax(tax):
-    return {"title": tax["title"], "rate": float(tax["rate"]), "price": money_str(tax["price"])}
-
-
-def _address(spec):
-    if not spec:
-        return None
-    address = {key: spec.get(key) for key in ADDRESS_FIELDS}
-    address["country_code"] = (spec.get("country_code") or "US").upper()
-    return address
-
-
-def _rest_address(address):
-    if address is None:
-        return None
-    country = address["country_code"]
-    province_code = address["province_code"]
-    names = [part for part in (address["first_name"], address["last_name"]) if part]
-    province = US_STATES.get(province_code) if country == "US" else None
-    return {
-        "first_name": address["first_name"],
-        "last_name": address["last_name"],
-        "name": " ".join(names) or None,
-        "company": address["company"],
-        "address1": address["address1"],
-        "address2": address["address2"],
-        "city": address["city"],
-        "zip": address["zip"],
-        "province": province or province_code,
-        "province_code": province_code,
-        "country": COUNTRIES.get(country, country),
-        "country_code": country,
-        "phone": address["phone"],
-        "latitude": address["latitude"],
-        "longitude": address["longitude"],
-    }

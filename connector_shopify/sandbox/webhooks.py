@@ -20,23 +20,39 @@ from datetime import datetime, timezone
 
 import requests
 
+# Every topic the sandbox emits, with its X-Shopify-Topic name. A subscription
+# to any other topic is refused (webhookSubscriptionCreate's userErrors), so a
+# subscriber never waits for a delivery that cannot come.
 TOPIC_NAMES = {
-    "ORDERS_CREATE": "orders/create",
-    "ORDERS_UPDATED": "orders/updated",
-    "ORDERS_CANCELLED": "orders/cancelled",
-    "REFUNDS_CREATE": "refunds/create",
     "APP_UNINSTALLED": "app/uninstalled",
+    "BULK_OPERATIONS_FINISH": "bulk_operations/finish",
+    "CUSTOMERS_CREATE": "customers/create",
+    "CUSTOMERS_DELETE": "customers/delete",
+    "CUSTOMERS_UPDATE": "customers/update",
+    "DRAFT_ORDERS_CREATE": "draft_orders/create",
+    "DRAFT_ORDERS_DELETE": "draft_orders/delete",
+    "DRAFT_ORDERS_UPDATE": "draft_orders/update",
+    "FULFILLMENTS_CREATE": "fulfillments/create",
+    "FULFILLMENTS_UPDATE": "fulfillments/update",
+    "INVENTORY_LEVELS_UPDATE": "inventory_levels/update",
+    "ORDERS_CANCELLED": "orders/cancelled",
+    "ORDERS_CREATE": "orders/create",
+    "ORDERS_FULFILLED": "orders/fulfilled",
+    "ORDERS_PARTIALLY_FULFILLED": "orders/partially_fulfilled",
+    "ORDERS_UPDATED": "orders/updated",
+    "PRODUCTS_CREATE": "products/create",
+    "PRODUCTS_DELETE": "products/delete",
+    "PRODUCTS_UPDATE": "products/update",
+    "REFUNDS_CREATE": "refunds/create",
 }
+EMITTED_TOPICS = frozenset(TOPIC_NAMES)
 DEFAULT_RETRY_DELAYS = (0.5, 1, 2, 4, 8, 16, 32)
 DEFAULT_MAX_ATTEMPTS = 8
 
 
 def topic_name(topic):
     """``ORDERS_CREATE`` -> ``orders/create`` (the X-Shopify-Topic form)."""
-    if topic in TOPIC_NAMES:
-        return TOPIC_NAMES[topic]
-    head, _, tail = topic.lower().rpartition("_")
-    return f"{head}/{tail}"
+    return TOPIC_NAMES[topic]
 
 
 def sign(body, secret):

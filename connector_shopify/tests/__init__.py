@@ -4,6 +4,8 @@ from . import test_response_contracts
 from . import test_sandbox_bulk
 from . import test_sandbox_graphql
 from . import test_sandbox_inventory
+from . import test_sandbox_schema_walk
+from . import test_sandbox_second_client
 from . import test_sandbox_webhooks
 from . import test_shopify_auth
 from . import test_shopify_fulfillment
