@@ -6,6 +6,7 @@ from . import test_sandbox_graphql
 from . import test_sandbox_inventory
 from . import test_sandbox_schema_walk
 from . import test_sandbox_second_client
+from . import test_sandbox_topics
 from . import test_sandbox_webhooks
 from . import test_shopify_auth
 from . import test_shopify_fulfillment

@@ -1,46 +1,10 @@
 """The schema walk: every field a served type must answer has a resolver, in every version."""
 
-from ..sandbox import bulk, coverage, defaults
+from ..sandbox import coverage, defaults
 from ..sandbox.graphql_api import ShopGraph
 from ..sandbox.schema_files import load_schema, supported_versions
-from ..sandbox.store import gid
 from .sandbox_rich_shop import RichShopCase
 from .sandbox_support import DOMAIN
-
-
-def sample_nodes(graph, shop):
-    """One node dict per served type, built by the sandbox's own builders."""
-    first = lambda table: next(iter(table.values()))  # noqa: E731
-    order = first(shop.orders)
-    line, shipping = order["line_items"][0], order["shipping_lines"][0]
-    nodes = {
-        "Shop": graph.shop_node(),
-        "AppInstallation": graph.app_installation_node(),
-        "InventoryLevel": graph.level_node(*next(iter(shop.levels))),
-        "LineItem": graph.line_item_node(order, line, 0),
-        "ShippingLine": graph.shipping_line_node(order, shipping),
-        "TaxLine": graph.tax_nodes(line["tax_lines"], order["currency"])[0],
-        "MailingAddress": graph.address_node(order["shipping_address"]),
-        "OrderTransaction": graph.transaction_node(order["transactions"][0]),
-        "BulkOperation": bulk.node(first(bulk.operations(shop))),
-    }
-    for kind, table in (
-        ("Location", shop.locations),
-        ("Product", shop.products),
-        ("ProductVariant", shop.variants),
-        ("InventoryItem", shop.items),
-        ("InventoryAdjustmentGroup", shop.adjustment_groups),
-        ("Order", shop.orders),
-        ("Refund", shop.refunds),
-        ("Return", shop.returns),
-        ("Customer", shop.customers),
-        ("FulfillmentOrder", shop.fulfillment_orders),
-        ("Fulfillment", shop.fulfillments),
-        ("WebhookSubscription", shop.subscriptions),
-        ("DraftOrder", shop.draft_orders),
-    ):
-        nodes[kind] = graph.lookup(gid(kind, first(table)["id"]))
-    return nodes
 
 
 class TestSchemaWalk(RichShopCase):
@@ -51,7 +15,7 @@ class TestSchemaWalk(RichShopCase):
             schema = load_schema(version)
             graph = ShopGraph(self.sandbox.store, shop, version, schema)
             with self.sandbox.store.lock:
-                nodes = sample_nodes(graph, shop)
+                nodes = coverage.sample_nodes(graph, shop)
             self.assertEqual(set(nodes), set(coverage.SERVED_TYPES))
             for type_name, fields in coverage.required_fields(schema).items():
                 node = nodes[type_name]
@@ -91,3 +55,10 @@ class TestSchemaWalk(RichShopCase):
             if field not in known[type_name]
         ]
         self.assertEqual(stray, [])
+
+    def test_protocol_lists_per_type_what_is_emulated_and_what_is_a_default(self):
+        """PROTOCOL.md's coverage table is the one the code gives (regenerate:
+        ``python3 -m sandbox.coverage`` from connector_shopify/)."""
+        text = coverage.PROTOCOL.read_text()
+        self.assertIn(coverage.BEGIN, text)
+        self.assertEqual(coverage.protocol_section(coverage.build_table()), text)
