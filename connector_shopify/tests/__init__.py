@@ -2,6 +2,7 @@ from . import test_lib_cost_signals
 from . import test_lib_graphql_client
 from . import test_response_contracts
 from . import test_sandbox_bulk
+from . import test_sandbox_cost
 from . import test_sandbox_graphql
 from . import test_sandbox_inventory
 from . import test_sandbox_schema_walk
