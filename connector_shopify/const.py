@@ -45,7 +45,13 @@ MUTATIONS = {
     "WebhookUpdate",
     "WebhookDelete",
     "ProductSet",
+    "BulkRunQuery",
 }
+# A bulk read still running is looked at again after this many seconds (the
+# job is retried, never put to sleep). Outside a job, a bulk operation started
+# this recently is taken as this read's.
+BULK_POLL_SECONDS = 2
+BULK_FRESH_SECONDS = 600
 # inventorySetQuantities takes up to 250 quantities.
 STOCK_BATCH_SIZE = 250
 STALE_CODES = stock_sync.STALE_CODES
@@ -82,6 +88,8 @@ RESPONSE_BUSINESS_OBJECTS = {
     "Locations": "stock",
     "Variants": "product",
     "InventoryLevels": "stock",
+    "BulkRunQuery": "stock",
+    "CurrentBulkOperation": "stock",
     "ItemLevels": "stock",
     "InventorySet": "stock",
     "Orders": "order",

@@ -162,9 +162,14 @@ class IntegrationBackend(models.Model):
                 for (item, loc) in targets
                 if loc == location["id"] and (item, loc) not in known
             }
-            if missing:
+            # A full sync reads the channel's truth at every location (what we
+            # knew may have drifted); others read only what they do not know.
+            if full or missing:
                 whole = full or len(missing) > stock_levels.FULL_READ_ABOVE
                 read = self._stock_read_levels(location["id"], None if whole else missing)
+                if whole:
+                    for key in [key for key in known if key[1] == location["id"]]:
+                        known.pop(key)
                 known.update({(item, location["id"]): qty for item, qty in read.items()})
         changes = stock_levels.plan(targets, known)
         self._stock_check_documents(changes)

@@ -36,6 +36,23 @@ query Variants($first: Int!, $after: String, $query: String) {
 }
 """
 
+BULK_RUN_QUERY = """
+mutation BulkRunQuery($query: String!) {
+  bulkOperationRunQuery(query: $query) {
+    bulkOperation { id status }
+    userErrors { field message code }
+  }
+}
+"""
+
+CURRENT_BULK_OPERATION = """
+query CurrentBulkOperation {
+  currentBulkOperation(type: QUERY) {
+    id status errorCode objectCount url createdAt query
+  }
+}
+"""
+
 INVENTORY_LEVELS = """
 query InventoryLevels($locationId: ID!, $first: Int!, $after: String) {
   location(id: $locationId) {
@@ -203,6 +220,8 @@ ALL = {
     "Shop": SHOP,
     "Locations": LOCATIONS,
     "Variants": VARIANTS,
+    "BulkRunQuery": BULK_RUN_QUERY,
+    "CurrentBulkOperation": CURRENT_BULK_OPERATION,
     "InventoryLevels": INVENTORY_LEVELS,
     "ItemLevels": ITEM_LEVELS,
     "InventorySet": INVENTORY_SET,

@@ -12,6 +12,8 @@ overwritten blindly. 2025-10 has the older ``compareQuantity``. The
 (https://shopify.dev/docs/api/admin-graphql/latest/mutations/inventorySetQuantities)
 """
 
+import json
+
 from . import queries
 
 # Shopify's codes for a compare that found another quantity.
@@ -57,3 +59,27 @@ def available_of(level_node):
         if quantity.get("name") == "available":
             return quantity.get("quantity")
     return None
+
+
+def bulk_levels_query(location_id):
+    """The bulk query of every inventory item's available quantity at a location."""
+    return (
+        "{ inventoryItems { edges { node { id inventoryLevel(locationId: %s) {"
+        ' quantities(names: ["available"]) { name quantity } } } } } }' % json.dumps(location_id)
+    )
+
+
+def bulk_levels(jsonl):
+    """{inventory item: available} from a bulk result (one JSON object per line).
+
+    Items not stocked at the location (``inventoryLevel: null``) are left out,
+    as the paged read leaves them out.
+    """
+    levels = {}
+    for line in jsonl.splitlines():
+        if not line.strip():
+            continue
+        item = json.loads(line)
+        if item.get("inventoryLevel") is not None and "__parentId" not in item:
+            levels[item["id"]] = available_of(item["inventoryLevel"])
+    return levels

@@ -50,10 +50,17 @@ class IntegrationBackend(models.Model):
 
     def _stock_read_levels(self, location_id, item_ids=None):
         """{inventory item: available} at a Shopify location: the whole location
-        page by page, or only the given items (100 a call)."""
+        in one bulk query (page by page with ``stock_read_pages`` in the context,
+        or when the bulk read fails), or only the given items (100 a call)."""
         if self.channel_type != "shopify":
             return super()._stock_read_levels(location_id, item_ids)
         levels = {}
+        if item_ids is None and not self.env.context.get("stock_read_pages"):
+            # One bulk query instead of a page of points per 250 levels.
+            levels = self._shopify_bulk_levels(location_id)
+            if levels is not None:
+                return levels
+            levels = {}
         if item_ids is None:
             for node in self._shopify().paginate(
                 queries.INVENTORY_LEVELS,

@@ -1,4 +1,7 @@
+import time
+
 from odoo.addons.connector_base.tests.common import set_stock
+from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.tests import tagged
 
 from .common import DOMAIN, SKUS, ShopifyCase
@@ -16,6 +19,25 @@ class TestShopifyStock(ShopifyCase):
     def shopify_levels(self):
         levels = self.control("GET", f"/_sandbox/shops/{DOMAIN}/inventory")
         return {sku: sum(by_location.values()) for sku, by_location in levels.items()}
+
+    def operations(self):
+        return [c["operation"] for c in self.control("GET", f"/_sandbox/shops/{DOMAIN}/calls")]
+
+    def full_sync(self, between_attempts=None):
+        return self.as_job(lambda: self.backend._export_stock(full=True), between_attempts)
+
+    def as_job(self, call, between_attempts=None):
+        """Call a job method as the job runner runs it: retried (the job never
+        sleeps) while Shopify's bulk read runs."""
+        for _attempt in range(200):
+            try:
+                return call()
+            except RetryableJobError as error:
+                self.assertTrue(error.ignore_retry, "waiting for Shopify spends no retry")
+                if between_attempts:
+                    between_attempts()
+                time.sleep(0.02)
+        self.fail("the bulk read never finished")
 
     def inventory_calls(self):
         return [
@@ -69,11 +91,53 @@ class TestShopifyStock(ShopifyCase):
         # The order is in the inbox, not yet in Odoo: Odoo must not put the
         # 4 units back on sale.
         self.assertEqual(self.shopify_levels()["SHOP-MUG"], 6)
-        self.backend._export_stock(full=True)
+        self.full_sync()
         self.assertEqual(self.shopify_levels()["SHOP-MUG"], 6)
         self.run_jobs(include_future=True)
         self.assertEqual(self.order_of(shopify_order).state, "sale")
         self.assertEqual(self.shopify_levels()["SHOP-MUG"], 6)
+
+    def test_full_sync_reads_every_level_in_one_bulk_query_and_corrects_drift(self):
+        for sku, quantity in zip(SKUS, (4, 5, 6), strict=True):
+            self.set_odoo_stock(sku, quantity)
+        self.run_jobs(include_future=True)
+        self.assertEqual(self.shopify_levels(), dict(zip(SKUS, (4, 5, 6), strict=True)))
+        # Someone edits Shopify's quantity and no webhook tells Odoo: what Odoo
+        # knows (5) is wrong; only reading Shopify's truth finds it.
+        self.control(
+            "POST",
+            f"/_sandbox/shops/{DOMAIN}/inventory",
+            {"sku": SKUS[1], "location": "Main", "available": 1},
+        )
+        before = len(self.operations())
+        outcome = self.full_sync()
+        self.assertIn("1 changed", outcome)
+        self.assertEqual(self.shopify_levels(), dict(zip(SKUS, (4, 5, 6), strict=True)))
+        operations = self.operations()[before:]
+        self.assertEqual(operations.count("BulkRunQuery"), 1)
+        self.assertNotIn("InventoryLevels", operations, "no page of levels was read")
+        self.assertEqual(operations.count("InventorySet"), 1)
+
+    def test_a_failed_bulk_read_falls_back_to_pages(self):
+        def cancel():
+            current = self.backend._shopify_call(
+                "query Probe { currentBulkOperation { id status } }", operation="Probe"
+            )["currentBulkOperation"]
+            if current and current["status"] in ("CREATED", "RUNNING"):
+                self.backend._shopify_call(
+                    "mutation Probe($id: ID!) { bulkOperationCancel(id: $id) {"
+                    " bulkOperation { id } userErrors { message } } }",
+                    {"id": current["id"]},
+                    operation="Probe",
+                )
+
+        self.set_odoo_stock(SKUS[0], 9)
+        before = len(self.operations())
+        self.full_sync(between_attempts=cancel)
+        operations = self.operations()[before:]
+        self.assertIn("BulkRunQuery", operations)
+        self.assertIn("InventoryLevels", operations, "paged once the bulk read was canceled")
+        self.assertEqual(self.shopify_levels()[SKUS[0]], 9)
 
     def test_no_call_is_sent_into_an_empty_bucket(self):
         location = self.backend.shopify_location_ids.shopify_id
@@ -83,6 +147,7 @@ class TestShopifyStock(ShopifyCase):
             {"maximum": 1000, "restore_rate": 500, "available": 1000},
         )
         # One read teaches the backend the bucket and what this query asks for.
+        self.backend = self.backend.with_context(stock_read_pages=True)
         self.backend._stock_read_levels(location)
         self.assertEqual(self.backend.rate_capacity, 1000)
         self.assertEqual(self.backend.rate_per_second, 500)
@@ -112,7 +177,7 @@ class TestShopifyStock(ShopifyCase):
             f"/_sandbox/shops/{DOMAIN}/inventory",
             {"sku": "SHOP-TEE-M", "location": "Main", "available": 50},
         )
-        run = self.backend._reconcile_stock()
+        run = self.as_job(self.backend._reconcile_stock)
         self.assertEqual(run.compared_count, len(SKUS))
         self.assertEqual(run.mismatched_count, 1)
         self.assertEqual(run.healed_count, 1)
