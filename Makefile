@@ -2,7 +2,7 @@
 # importable by $(PYTHON), or the documented default /opt/odoo19.
 PYTHON ?= python3
 
-.PHONY: run test test-odoo bench chaos lint check
+.PHONY: run test test-odoo bench bench-stock chaos lint check
 run:
 	$(PYTHON) tools/suite.py run
 
@@ -18,6 +18,10 @@ check:
 
 bench:
 	$(PYTHON) tools/suite.py bench
+
+# Only the full stock sync benchmark (bulk read beside the paged read).
+bench-stock:
+	$(PYTHON) tools/suite.py bench-stock
 
 # Orders through the live pipeline while workers, the job runner, the server
 # and PostgreSQL are killed (tools/chaos.py; CHAOS_ORDERS, CHAOS_SEED).

@@ -1,5 +1,10 @@
 """Benchmark (a): the pipeline's cost per order against the ORM straight.
 
+One order at a time (the pipeline's ``_process`` against one ORM create and
+confirm), then in rounds of ``BATCH`` (the micro-batched ``_process_batch``
+of that many waiting events against one ORM ``create`` of that many orders
+and one ``action_confirm``).
+
 Run by ``make bench`` (tools/suite.py) inside an installed bench database:
 ``python3 bench/bench_pipeline.py <odoo.conf> <database> <orders>``. Prints one
 JSON line. Both paths run interleaved in the same process and database, so
@@ -16,6 +21,7 @@ from odoo.modules.registry import Registry
 from odoo.tools import config
 
 SKUS = ("BENCH-A", "BENCH-B", "BENCH-C")
+BATCH = 20
 
 
 def setup(env):
@@ -65,6 +71,44 @@ def orm_order(env, partner, products):
     return order
 
 
+def orm_orders(env, partner, products, count):
+    orders = env["sale.order"].create(
+        [
+            {
+                "partner_id": partner.id,
+                "client_order_ref": "baseline",
+                "order_line": [
+                    (0, 0, {"product_id": p.id, "product_uom_qty": 1 + i, "price_unit": 10.0})
+                    for i, p in enumerate(products)
+                ],
+            }
+            for _ in range(count)
+        ]
+    )
+    orders.action_confirm()
+    return orders
+
+
+def received_event(env, backend, number):
+    body = payload(number)
+    return env["integration.event"]._insert_received(
+        backend,
+        {"topic": "orders/create", "external_id": str(body["id"]), "dedup_key": f"bench-{number}"},
+        body,
+        {},
+    )
+
+
+def pipeline_batch(env, backend, numbers):
+    events = env["integration.event"].browse(
+        [received_event(env, backend, number) for number in numbers]
+    )
+    events._process_batch()
+    states = set(events.mapped("state"))
+    assert states == {"done"}, events.mapped("last_error")
+    return events
+
+
 def pipeline_order(env, backend, number):
     Event = env["integration.event"]
     body = payload(number)
@@ -100,6 +144,21 @@ def main(conf, database, count):
             if number >= warmup:
                 timings["orm"].append(orm)
                 timings["pipeline"].append(pipe)
+        batched = {"orm_batch": [], "batched": []}
+        rounds = max(count // BATCH, 2)
+        for round_ in range(rounds + 1):
+            started = time.perf_counter()
+            orm_orders(env, partner, products, BATCH)
+            env.flush_all()
+            orm = (time.perf_counter() - started) / BATCH
+            first = 100_000 + round_ * BATCH
+            started = time.perf_counter()
+            pipeline_batch(env, backend, range(first, first + BATCH))
+            env.flush_all()
+            pipe = (time.perf_counter() - started) / BATCH
+            if round_:  # the first round warms up
+                batched["orm_batch"].append(orm)
+                batched["batched"].append(pipe)
         cr.rollback()
     result = {
         name: {
@@ -110,6 +169,12 @@ def main(conf, database, count):
     }
     result["orders"] = count
     result["ratio"] = result["pipeline"]["median_ms"] / result["orm"]["median_ms"]
+    for name, values in batched.items():
+        result[name] = {
+            "per_order_ms": statistics.median(values) * 1000,
+            "rounds": len(values),
+            "batch": BATCH,
+        }
     print(json.dumps(result))
 
 

@@ -11,11 +11,16 @@
     and confirmed straight through the ORM, one transaction each, in this
     process once the server is stopped.
 
-``python3 bench/bench_shopify.py stock <odoo.conf> <database> <variants> <restore rate>``
+``python3 bench/bench_shopify.py stock <odoo.conf> <database> <variants> <restore rate> <method>``
     A full stock sync (``_export_stock(full=True)``) of that many
     variants, run in this process, against a bucket of 2000 points restoring
     at the given rate: the sandbox's call log gives the points consumed and
     the time from the first call to the last; the restore rate is the bound.
+    ``bulk`` reads every level in one bulk query (the connector's way);
+    ``pages`` pages through ``inventoryLevels`` first (the method before it,
+    kept runnable with the ``stock_read_pages`` context key for this
+    comparison). The sync is retried as queue_job retries it while Shopify
+    runs the bulk query (the wait is part of the measured time).
 
 Each prints one JSON line last.
 """
@@ -338,9 +343,11 @@ def call_figures(calls, initial, restore_rate):
     }
 
 
-def bench_stock(conf, database, variants, restore_rate):
+def bench_stock(conf, database, variants, restore_rate, method="bulk"):
     config.parse_config(["-c", conf, "-d", database])
     registry = Registry(database)
+    from odoo.addons.queue_job.exception import RetryableJobError  # once the addons path is set
+
     setup_started = time.time()
     # Set-up (catalogue import: ~750 points per page of 250) runs on a fast
     # bucket; the measured sync gets Shopify's 2000-point bucket.
@@ -348,7 +355,7 @@ def bench_stock(conf, database, variants, restore_rate):
         env = environment(cr)
         fast = {"maximum": 100_000, "restore_rate": 100_000}
         sandbox = start_sandbox(env, fast)
-        skus = [f"BSS-{index:05d}" for index in range(variants)]
+        skus = [f"BS{method[0].upper()}-{index:05d}" for index in range(variants)]
         for start in range(0, variants, 100):
             for sku in skus[start : start + 100]:
                 sandbox.add_product(
@@ -358,7 +365,9 @@ def bench_stock(conf, database, variants, restore_rate):
                 )
         quantities = [1 + index % 50 for index in range(variants)]
         _products, stock = create_products(env, skus, quantities)
-        backend = create_backend(env, sandbox, stock)
+        backend = create_backend(
+            env, sandbox, stock, name=f"Shopify bench ({method})", code=f"shopify_bench_{method}"
+        )
         report = backend._shopify_import_catalog()
         cr.commit()
         initial = 2000
@@ -370,8 +379,19 @@ def bench_stock(conf, database, variants, restore_rate):
         first_call = len(sandbox.calls(DOMAIN))
         setup_seconds = time.time() - setup_started
         started = time.time()
+        if method == "pages":
+            backend = backend.with_context(stock_read_pages=True)
+        retries = 0
         try:
-            outcome = backend._export_stock(full=True)
+            while True:
+                try:
+                    outcome = backend._export_stock(full=True)
+                    break
+                except RetryableJobError as wait:
+                    # queue_job: roll back, run again once the delay is over.
+                    cr.rollback()
+                    retries += 1
+                    time.sleep(wait.seconds or 1)
             cr.commit()
         except psycopg2.errors.SerializationFailure as error:
             # Every call was made (the call log has them): report, not hide.
@@ -388,6 +408,8 @@ def bench_stock(conf, database, variants, restore_rate):
     sandbox.stop()
     result = {
         "variants": variants,
+        "method": method,
+        "retries": retries,
         "catalog": report,
         "outcome": outcome,
         "setup_s": setup_seconds,
@@ -402,4 +424,4 @@ if __name__ == "__main__":
     if sys.argv[1] == "orders":
         bench_orders(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
     else:
-        bench_stock(sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]))
+        bench_stock(sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]), sys.argv[6])

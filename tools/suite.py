@@ -20,6 +20,8 @@ import urllib.request
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import bench_report
+
 ROOT = Path(__file__).resolve().parent.parent
 RUN = ROOT / ".run"
 DEFAULT_ODOO_PATH = "/opt/odoo19"
@@ -796,13 +798,16 @@ def cmd_bench(args):
                 shopify_orders,
             )
             say(f"(e) full stock sync of {variants} Shopify variants, restore {restore_rate:g}/s")
-            shopify_stock = _run_json(
-                env, "bench_shopify.py", "stock", config, db_name, variants, restore_rate
-            )
+            shopify_stock = {
+                method: _run_json(
+                    env, "bench_shopify.py", "stock", config, db_name, variants, restore_rate, method
+                )
+                for method in ("pages", "bulk")
+            }
         finally:
             drop_database(odoo_path, config, db_name)
-    print_bench(version, pipeline, intake, seconds)
-    print_shopify_bench(shopify_orders, shopify_stock)
+    bench_report.print_bench(version, pipeline, intake, seconds)
+    bench_report.print_shopify_bench(shopify_orders, shopify_stock)
     results = {
         "odoo": version,
         "pipeline": pipeline,
@@ -810,6 +815,7 @@ def cmd_bench(args):
         "shopify_orders": shopify_orders,
         "shopify_stock": shopify_stock,
     }
+    results["goals"] = bench_report.print_goals(results)
     (RUN / "bench-results.json").write_text(json.dumps(results, indent=2) + "\n")
     return 0
 
@@ -828,119 +834,32 @@ def _run_json(env, script, *args):
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def _stored_verdict(hook, stored):
-    """Stored events must be the accepted ones, plus at most those wrk saw no
-    answer to: still in flight when it stopped, or given up after its timeout
-    (the server finishes them; wrk no longer counts)."""
-    unanswered = max(hook.get("sent", hook["requests"]) - hook["ok"], 0)
-    if stored == hook["ok"]:
-        return "equal"
-    if hook["ok"] < stored <= hook["ok"] + unanswered:
-        return f"equal + {stored - hook['ok']} of {unanswered} unanswered (in flight or timed out)"
-    return "MISMATCH"
-
-
-def print_bench(version, pipeline, intake, seconds):
-    health, hook = intake["health"], intake["webhook"]
-    before = sum(intake["rss_before_kb"]) / max(len(intake["rss_before_kb"]), 1) / 1024
-    after = sum(intake["rss_after_kb"]) / max(len(intake["rss_after_kb"]), 1) / 1024
-    drain = intake["drain"]
-    rows = [
-        ("figure", "measured", "baseline (same run)", "ratio"),
-        (
-            "pipeline per order (median)",
-            f"{pipeline['pipeline']['median_ms']:.1f} ms",
-            f"ORM create+confirm {pipeline['orm']['median_ms']:.1f} ms",
-            f"pipeline {pipeline['ratio']:.2f}x",
-        ),
-        (
-            "webhook intake throughput",
-            f"{hook['rps']:.0f} req/s",
-            f"/web/health {health['rps']:.0f} req/s",
-            f"{hook['rps'] / health['rps']:.2f}x",
-        ),
-        (
-            "webhook intake p50 / p99",
-            f"{hook['p50_us'] / 1000:.1f} / {hook['p99_us'] / 1000:.1f} ms",
-            f"{health['p50_us'] / 1000:.1f} / {health['p99_us'] / 1000:.1f} ms",
-            f"p99 {hook['p99_us'] / max(health['p99_us'], 1):.2f}x",
-        ),
-        (
-            "accepted vs stored events",
-            f"{hook['ok']} accepted",
-            f"{intake['stored_events']} stored",
-            _stored_verdict(hook, intake["stored_events"]),
-        ),
-        (
-            "HTTP worker RSS (mean)",
-            f"{after:.0f} MiB after",
-            f"{before:.0f} MiB before",
-            f"{after / before:.2f}x" if before else "-",
-        ),
-    ]
-    print(f"\nOdoo {version}, 2 HTTP workers, wrk -t2 -c50 -d{seconds}s")
-    _table(rows)
-    rate = (drain["backlog"] - drain["remaining"]) / drain["seconds"] if drain["seconds"] else 0
-    print(
-        f"drain: {drain['backlog'] - drain['remaining']} of {drain['backlog']} queued events "
-        f"processed into orders in {drain['seconds']:.0f}s ({rate:.1f} events/s, "
-        f"{drain['failed']} failed, {drain['remaining']} left)"
-    )
-
-
-def _table(rows):
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    for index, row in enumerate(rows):
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
-        if index == 0:
-            print("  ".join("-" * width for width in widths))
-
-
-def print_shopify_bench(orders, stock):
-    server, orm, hooks = orders["server"], orders["orm"], orders["webhooks"]
-    print(
-        f"\nShopify sandbox: {orders['orders']} orders through 2 HTTP workers + queue_job "
-        f"runner (root.integration:2); stock sync of {stock['variants']} variants in-process"
-    )
-    _table(
-        [
-            ("figure", "measured", "baseline (same run)", "ratio"),
-            (
-                "orders webhook -> confirmed SO",
-                f"{server['orders_per_s']:.1f} orders/s "
-                f"({server['confirmed']} in {server['seconds']:.1f}s)",
-                f"ORM create+confirm {orm['orders_per_s']:.1f} orders/s "
-                f"({orm['orders']} in {orm['seconds']:.1f}s)",
-                f"{orders['ratio']:.2f}x",
-            ),
-            (
-                "webhook deliveries",
-                f"{hooks['deliveries']} for {hooks['events']} orders",
-                f"{hooks['retried_events']} needed a retry",
-                f"{hooks['failed_attempts']} failed attempts",
-            ),
-            (
-                "stock sync points/s (raw)",
-                f"{stock['points_per_s']:.0f} pts/s "
-                f"({stock['points']:.0f} pts in {stock['seconds']:.1f}s)",
-                f"restore rate {stock['restore_rate']:g} pts/s",
-                f"{stock['points_per_s'] / stock['restore_rate']:.2f}x",
-            ),
-            (
-                "stock sync beyond initial bucket",
-                f"{stock['beyond_initial_per_s']:.1f} pts/s "
-                f"(({stock['points']:.0f} - {stock['initial']}) / {stock['seconds']:.1f}s)",
-                f"restore rate {stock['restore_rate']:g} pts/s",
-                f"{stock['percent_of_restore']:.1f} %",
-            ),
-        ]
-    )
-    print(
-        f"stock sync: {stock['calls']} calls ({stock['throttled']} throttled), "
-        f"{stock['levels_matching']} of {stock['variants']} levels right on Shopify, "
-        f"mean unused bucket at admission {stock['slack_points_mean']:.1f} pts; "
-        f"{stock['outcome']}"
-    )
+def cmd_bench_stock(args):
+    """Only the stock sync benchmark, both methods (``make bench-stock``)."""
+    odoo_path, _version = find_odoo()
+    ensure_requirements(odoo_path)
+    RUN.mkdir(exist_ok=True)
+    db_name = f"suite_bench_stock_{int(time.time())}"
+    variants = int(os.environ.get("BENCH_SHOPIFY_VARIANTS", "5000"))
+    restore_rate = float(os.environ.get("BENCH_SHOPIFY_RESTORE_RATE", "100"))
+    with database_server() as cluster:
+        config = write_config(odoo_path, cluster, "bench", db_name)
+        create_database(
+            odoo_path, config, db_name, SUITE_ADDONS + TEST_ONLY_ADDONS, RUN / "install-bench.log"
+        )
+        env = python_env(odoo_path)
+        try:
+            stock = {
+                method: _run_json(
+                    env, "bench_shopify.py", "stock", config, db_name, variants, restore_rate, method
+                )
+                for method in ("pages", "bulk")
+            }
+        finally:
+            drop_database(odoo_path, config, db_name)
+    bench_report.print_stock_bench(stock)
+    bench_report.print_goals({"shopify_stock": stock})
+    return 0
 
 
 def cmd_chaos(args):
@@ -966,6 +885,7 @@ def main():
     sub.add_parser("odoo-tests").set_defaults(func=cmd_odoo_tests)
     sub.add_parser("check").set_defaults(func=cmd_check)
     sub.add_parser("bench").set_defaults(func=cmd_bench)
+    sub.add_parser("bench-stock").set_defaults(func=cmd_bench_stock)
     sub.add_parser("chaos").set_defaults(func=cmd_chaos)
     args = parser.parse_args()
     sys.exit(args.func(args))

@@ -7,6 +7,7 @@ from . import integration_circuit
 from . import integration_throttle
 from . import integration_message
 from . import integration_event
+from . import integration_event_batch
 from . import integration_backend_jobs
 from . import integration_job_sweep
 from . import integration_canonical_importer

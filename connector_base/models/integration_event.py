@@ -161,7 +161,7 @@ class IntegrationEvent(models.Model):
         row = self.env.cr.fetchone()
         return row[0] if row else None
 
-    def _enqueue(self):
+    def _enqueue_one(self):
         """One job per event; its identity key keeps it from running twice at once."""
         for event in self:
             flow = event.backend_id.flow_ids.filtered(lambda f: f.flow == "orders_in")[:1]
@@ -205,6 +205,10 @@ class IntegrationEvent(models.Model):
                 # the job from its own cursor, and gives it up to the on-fail hook.
                 raise RetryableJobError(f"{type(error).__name__}: {error}", seconds=2) from error
             return self._handle_error(error, attempt)
+        return self._mark_done(record)
+
+    def _mark_done(self, record):
+        """The event's end once its pipeline ran (stale, nothing to do, or imported)."""
         if self.state == "ignored":
             return "ignored: stale update"
         self.write(
@@ -312,8 +316,19 @@ class IntegrationEvent(models.Model):
 
     def _run_pipeline(self, payload):
         """Contract, mapping, canonical contract, system of record, import."""
-        backend = self.backend_id
         started = time.monotonic()
+        prepared = self._prepare_document(payload)
+        if prepared is None:
+            return None
+        doc_type, document = prepared
+        importer = self.env["integration.canonical.importer"]
+        record = importer._import(self.backend_id, doc_type, document, self)
+        return self._finish_import(doc_type, document, record, started)
+
+    def _prepare_document(self, payload):
+        """(doc type, canonical document) once the delivery passed its checks,
+        or None when there is nothing to import (stale, or a topic we skip)."""
+        backend = self.backend_id
         if self._is_stale():
             self.state = "ignored"
             self._step(
@@ -337,8 +352,11 @@ class IntegrationEvent(models.Model):
             return None
         self._step("mapped", message=f"{self.topic} -> canonical {doc_type}")
         self._check_contract(f"canonical.{doc_type}", document)
-        importer = self.env["integration.canonical.importer"]
-        record = importer._import(backend, doc_type, document, self)
+        return doc_type, document
+
+    def _finish_import(self, doc_type, document, record, started):
+        """What follows an import: the money checks, the channel's hook, lineage."""
+        backend = self.backend_id
         if doc_type == "order":
             backend._check_order_taxes(document, record)
         backend._after_import(self, doc_type, record)

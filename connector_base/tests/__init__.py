@@ -9,6 +9,7 @@ from . import test_lib_signatures
 from . import test_lib_throttle
 from . import test_lib_vault
 from . import test_metrics
+from . import test_micro_batch
 from . import test_nothing_lost
 from . import test_outbound
 from . import test_pipeline

@@ -126,7 +126,9 @@ def test_two_orders_of_one_new_customer_at_once_converge():
                         {},
                     )
                 )
-            events._enqueue()
+            # One job each (not one micro-batch): two workers race on the customer.
+            for event in events:
+                event._enqueue_one()
             uuids = events.mapped("job_uuid")
             event_ids = events.ids
         # Both look the customer up, wait for each other, then create it at once.

@@ -26,11 +26,13 @@ def _decode_cursor(cursor):
 def connection(items, args, to_node, sort_key=None):
     """A Relay connection page over ``items`` (dicts with an ``id``)."""
     first, last = args.get("first"), args.get("last")
+    whole = False
     if first is None and last is None:
         if not bulk.BULK.get():
             raise GraphQLError("you must provide one of first or last")
         first = len(items := list(items))  # a bulk query reads whole connections
-    for name, value in (("first", first), ("last", last)):
+        whole = True
+    for name, value in () if whole else (("first", first), ("last", last)):
         if value is not None and (value < 0 or value > MAX_PAGE_SIZE):
             raise GraphQLError(
                 f"The '{name}' argument must be between 0 and {MAX_PAGE_SIZE}",

@@ -64,6 +64,16 @@ class TestBulkOperations(WebhookCase):
         )
         self.assertEqual(by_id["node"], {"status": "COMPLETED", "query": VARIANTS})
 
+    def test_a_bulk_query_has_no_page_size_limit(self):
+        """Bulk queries read whole connections: more objects than a page (250) allows."""
+        for index in range(300):
+            self.sandbox.add_product(DOMAIN, f"Pen {index}", [{"sku": f"PEN-{index:03d}"}])
+        self.run_bulk(VARIANTS)
+        current = self.wait_done()
+        self.assertEqual(current["status"], "COMPLETED", current)
+        self.assertEqual(current["objectCount"], "302")
+        self.assertEqual(len(self.lines(current["url"])), 302)
+
     def test_nested_connections_become_lines_with_their_parent_id(self):
         op_id = self.run_bulk(NESTED)
         current = self.wait_done()

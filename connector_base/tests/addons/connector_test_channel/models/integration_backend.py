@@ -86,6 +86,8 @@ class IntegrationBackend(models.Model):
             ]
         if payload.get("cancelled_at"):
             document["cancelled_at"] = payload["cancelled_at"]
+        if "total_tax" in payload:
+            document["total_tax"] = payload["total_tax"]
         if payload.get("updated_at"):
             document["updated_at"] = payload["updated_at"]
         return "order", document

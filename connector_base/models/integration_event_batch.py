@@ -1,0 +1,174 @@
+"""Micro-batched import: a job takes up to ``BATCH_SIZE`` waiting events of one
+backend and topic, in one transaction.
+
+Each event keeps its own savepoint, so a bad one becomes its own exception and
+never rolls back or delays the others; one that must wait (a transient
+error) leaves the batch for a job of its own. The new orders of the batch are
+created and confirmed together (one ``create``, one ``action_confirm``), which
+is where the ORM is cheapest; if anything about that bulk step fails, its
+orders are imported one by one instead, so every event still ends as it
+would alone. The staleness rules and the dedup keys stay the authority on
+order and exactly-once: a second event of an order already waiting in the
+batch first gets that order created.
+"""
+
+import logging
+import time
+
+from odoo import models
+from odoo.addons.queue_job.exception import RetryableJobError
+
+_logger = logging.getLogger(__name__)
+BATCH_SIZE = 20
+
+
+class IntegrationEvent(models.Model):
+    _inherit = "integration.event"
+
+    def _enqueue(self):
+        """One job per batch of up to BATCH_SIZE events of a backend and topic
+        (under a trickle a batch is one event: nothing waits to fill one)."""
+        groups = {}
+        for event in self.sorted("id"):
+            groups.setdefault((event.backend_id, event.topic), self.browse())
+            groups[(event.backend_id, event.topic)] |= event
+        for (backend, topic), events in groups.items():
+            for start in range(0, len(events), BATCH_SIZE):
+                chunk = events[start : start + BATCH_SIZE]
+                if len(chunk) == 1:
+                    chunk._enqueue_one()
+                    continue
+                job = chunk.with_delay(
+                    identity_key=f"integration.event.batch:{chunk[0].id}",
+                    description=f"Process {len(chunk)} {topic or 'event'} events of {backend.name}",
+                    **chunk[0]._job_options(),
+                )._process_batch()
+                chunk.write({"job_uuid": job.uuid})
+        return True
+
+    def _job_options(self):
+        """The inbound flow's job options (channel, priority) for this event's backend."""
+        backend = self[:1].backend_id
+        flow = backend.flow_ids.filtered(lambda f: f.flow == "orders_in")[:1]
+        return flow._job_options() if flow else {"channel": backend.job_channel}
+
+    def _process_batch(self):
+        """Run a batch of events (a queue job); see the module's docstring."""
+        events = self.filtered(lambda e: e.state not in ("done", "ignored")).sorted("id")
+        if len(events) <= 1:
+            return events._process() if events else "already processed"
+        outcomes, waiting = [], []
+        with self.env["integration.lineage"]._batched():
+            for event in events:
+                outcome = event._batch_prepare(waiting, outcomes)
+                if outcome is not None:
+                    outcomes.append(outcome)
+            self._batch_create(waiting, outcomes)
+        done = sum(1 for outcome in outcomes if outcome.startswith("done"))
+        return f"{done} of {len(events)} done\n" + "\n".join(outcomes)
+
+    def _batch_prepare(self, waiting, outcomes):
+        """Take one event as far as it goes alone; a new order waits in
+        ``waiting`` for the bulk create. Its outcome, or None while it waits."""
+        self.ensure_one()
+        attempt = self.attempts + 1
+        try:
+            with self.env.cr.savepoint():
+                self.write({"state": "processing", "attempts": attempt})
+                if attempt == 1:
+                    self._step("received", message=f"{self.source} {self.topic or ''}")
+                try:
+                    with self.env.cr.savepoint():
+                        started = time.monotonic()
+                        prepared = self._prepare_document(self.payload)
+                        if prepared is None:
+                            return self._mark_done(None)
+                        doc_type, document = prepared
+                        importer = self.env["integration.canonical.importer"]
+                        if doc_type == "order":
+                            if any(w[1]["external_id"] == document["external_id"] for w in waiting):
+                                # The same order twice in a batch: create the first now.
+                                self._batch_create(waiting, outcomes)
+                            bound = self.env["integration.binding"]._record(
+                                self.backend_id, "sale.order", document["external_id"]
+                            )
+                            if not bound:
+                                values = importer._new_order_values(self.backend_id, document, self)
+                                waiting.append((self, document, values, started))
+                                return None
+                        record = importer._import(self.backend_id, doc_type, document, self)
+                        record = self._finish_import(doc_type, document, record, started)
+                except RetryableJobError:
+                    raise
+                except Exception as error:
+                    return self._handle_error(error, attempt)
+                return self._mark_done(record)
+        except RetryableJobError as wait:
+            return self._batch_leave(wait)
+
+    def _batch_leave(self, wait):
+        """The event must wait: it leaves the batch for a job of its own, which
+        counts its retries as every event's job does."""
+        job = self.with_delay(
+            identity_key=f"integration.event:{self.id}",
+            description=f"Process {self.topic or 'event'} {self.external_id or self.id}",
+            eta=max(int(wait.seconds or 1), 1),
+            **self._job_options(),
+        )._process()
+        self.write({"state": "received", "job_uuid": job.uuid, "last_error": str(wait)})
+        return f"{self.id}: waits in a job of its own ({wait})"
+
+    def _batch_create(self, waiting, outcomes):
+        """Create and confirm the waiting orders together; if that fails, each
+        is imported alone (its own savepoint, its own exception)."""
+        if not waiting:
+            return
+        items = list(waiting)
+        waiting.clear()
+        importer = self.env["integration.canonical.importer"]
+        by_backend = {}
+        for item in items:
+            by_backend.setdefault(item[0].backend_id, []).append(item)
+        for backend, group in by_backend.items():
+            try:
+                with self.env.cr.savepoint():
+                    orders = importer._create_orders(
+                        backend, [(document, values) for _e, document, values, _s in group]
+                    )
+                    # The checks of every order first: lineage says "imported"
+                    # only of orders this savepoint keeps.
+                    for (event, document, _values, _started), order in zip(
+                        group, orders, strict=True
+                    ):
+                        backend._check_order_taxes(document, order)
+                        backend._after_import(event, "order", order)
+            except RetryableJobError:
+                raise
+            except Exception as error:
+                _logger.info("batch create of %s orders failed (%s): one by one", len(group), error)
+                for event, *_rest in group:
+                    outcomes.append(event._batch_alone())
+                continue
+            for (event, _document, _values, started), order in zip(group, orders, strict=True):
+                event._step(
+                    "imported",
+                    record=order,
+                    duration_ms=(time.monotonic() - started) * 1000,
+                    message=f"order imported ({len(group)} created together)",
+                )
+                outcomes.append(event._mark_done(order))
+
+    def _batch_alone(self):
+        """The single-event pipeline, inside the batch's transaction."""
+        try:
+            with self.env.cr.savepoint():
+                try:
+                    with self.env.cr.savepoint():
+                        record = self._run_pipeline(self.payload)
+                except RetryableJobError:
+                    raise
+                except Exception as error:
+                    return self._handle_error(error, self.attempts)
+                return self._mark_done(record)
+        except RetryableJobError as wait:
+            return self._batch_leave(wait)

@@ -1,0 +1,125 @@
+"""Micro-batched import: waiting events of one backend and topic in one job."""
+
+from odoo.tests import tagged
+
+from .common import PipelineCase
+
+
+@tagged("post_install", "-at_install")
+class TestMicroBatch(PipelineCase):
+    def queue(self, *payloads, topic="orders/create"):
+        """Deliver while the inbox is not drained, as a burst arrives."""
+        for payload in payloads:
+            self.assertEqual(self.post(payload, topic=topic).status_code, 200)
+
+    def jobs(self, method):
+        return self.env["queue.job"].search(
+            [("method_name", "=", method), ("id", ">=", self.first_job_id)]
+        )
+
+    def event(self, number):
+        return self.events().filtered(lambda e: e.external_id == str(900000 + number))
+
+    def test_a_burst_is_imported_in_one_job_with_orders_created_together(self):
+        self.queue(*(self.order_payload(n) for n in range(4101, 4106)))
+        self.run_jobs()
+        [batch] = self.jobs("_process_batch")
+        self.assertFalse(self.jobs("_process"), "no job per event")
+        self.assertEqual(batch.state, "done", batch.exc_info)
+        self.assertIn("5 of 5 done", batch.result)
+        orders = self.env["sale.order"].search(
+            [("client_order_ref", "in", [f"#{n}" for n in range(4101, 4106)])]
+        )
+        self.assertEqual(len(orders), 5)
+        self.assertEqual(set(orders.mapped("state")), {"sale"})
+        for number in range(4101, 4106):
+            event = self.event(number)
+            self.assertEqual(event.state, "done", event.last_error)
+            steps = (
+                self.env["integration.lineage"]
+                .search([("trace_id", "=", event.trace_id)], order="id")
+                .mapped("step")
+            )
+            self.assertEqual(steps[0], "received")
+            self.assertEqual(steps[-1], "imported")
+            self.assertEqual(self.env["integration.lineage"].check_chain([event.trace_id]), [])
+        # Every order was acknowledged on the channel, each with its own name.
+        acknowledged = {ref: body["odoo_reference"] for ref, body in self.sandbox.acknowledged}
+        for order in orders:
+            self.assertEqual(acknowledged[900000 + int(order.client_order_ref[1:])], order.name)
+
+    def test_a_bad_event_is_its_own_exception_and_the_others_go_on(self):
+        bad = self.order_payload(4202, lines=[{"sku": "TC-RED", "qty": 0, "price": 1.0}])
+        self.queue(self.order_payload(4201), bad, self.order_payload(4203))
+        self.run_jobs()
+        self.assertEqual(self.event(4201).state, "done")
+        self.assertEqual(self.event(4203).state, "done")
+        failed = self.event(4202)
+        self.assertEqual(failed.state, "failed")
+        exception = self.env["integration.exception"].search(
+            [("source_model", "=", "integration.event"), ("source_id", "=", failed.id)]
+        )
+        self.assertEqual(exception.category, "contract")
+        self.assertEqual(
+            self.env["sale.order"].search_count([("client_order_ref", "in", ["#4201", "#4203"])]),
+            2,
+        )
+
+    def test_a_failing_bulk_step_falls_back_to_one_by_one(self):
+        # Odoo computes no tax on these lines: a channel total tax of 3.00 is a
+        # mismatch found only once the order exists (in the bulk step).
+        mismatch = self.order_payload(4302, total_tax=3.0)
+        self.queue(self.order_payload(4301), mismatch, self.order_payload(4303))
+        self.run_jobs()
+        self.assertEqual(self.event(4301).state, "done")
+        self.assertEqual(self.event(4303).state, "done")
+        failed = self.event(4302)
+        self.assertEqual(failed.state, "failed")
+        self.assertIn("Tax mismatch", failed.last_error)
+        refs = self.env["sale.order"].search([("client_order_ref", "like", "#430")])
+        self.assertEqual(sorted(refs.mapped("client_order_ref")), ["#4301", "#4303"])
+        # Lineage never says "imported" of an order the bulk step rolled back.
+        imported = self.env["integration.lineage"].search(
+            [
+                ("trace_id", "in", (self.event(4301) | self.event(4303)).mapped("trace_id")),
+                ("step", "=", "imported"),
+            ]
+        )
+        self.assertEqual(len(imported), 2)
+        self.assertTrue(all(imported.mapped("res_id")))
+
+    def test_two_events_of_one_order_in_a_batch_make_one_order(self):
+        created = self.order_payload(4401)
+        lines = [{"sku": "TC-RED", "qty": 5, "price": 10.0}]
+        updated = self.order_payload(4401, lines=lines, updated_at="2026-11-20T11:00:00Z")
+        self.queue(created, self.order_payload(4402), updated, self.order_payload(4403))
+        self.run_jobs()
+        [batch] = self.jobs("_process_batch")
+        self.assertIn("4 of 4 done", batch.result)
+        orders = self.env["sale.order"].search([("client_order_ref", "=", "#4401")])
+        self.assertEqual(len(orders), 1)
+        quantities = {
+            line.product_id.default_code: line.product_uom_qty
+            for line in orders.order_line.filtered(lambda line: not line.is_delivery)
+        }
+        self.assertEqual(quantities["TC-RED"], 5, "the later event applied to the order")
+        self.assertEqual(
+            set(self.events().filtered(lambda e: e.external_id == "904401").mapped("state")),
+            {"done"},
+        )
+
+    def test_a_trickle_goes_through_at_once_without_a_batch(self):
+        self.queue(self.order_payload(4501))
+        self.run_jobs()
+        self.assertFalse(self.jobs("_process_batch"))
+        self.assertEqual(len(self.jobs("_process")), 1)
+        self.assertEqual(self.event(4501).state, "done")
+
+    def test_an_event_that_must_wait_leaves_the_batch_for_a_job_of_its_own(self):
+        # The channel's customer API fails once: that event's lookup is transient.
+        self.queue(self.order_payload(4601), self.order_payload(4602))
+        self.sandbox.fail_next(1)
+        self.run_jobs(include_future=True)
+        self.assertEqual({self.event(4601).state, self.event(4602).state}, {"done"})
+        self.assertEqual(len(self.jobs("_process_batch")), 1)
+        self.assertEqual(len(self.jobs("_process")), 1, "the waiting event got its own job")

@@ -1,0 +1,237 @@
+"""The tables and goal lines ``make bench`` prints (tools/suite.py runs the benchmarks)."""
+
+
+def _stored_verdict(hook, stored):
+    """Stored events must be the accepted ones, plus at most those wrk saw no
+    answer to: still in flight when it stopped, or given up after its timeout
+    (the server finishes them; wrk no longer counts)."""
+    unanswered = max(hook.get("sent", hook["requests"]) - hook["ok"], 0)
+    if stored == hook["ok"]:
+        return "equal"
+    if hook["ok"] < stored <= hook["ok"] + unanswered:
+        return f"equal + {stored - hook['ok']} of {unanswered} unanswered (in flight or timed out)"
+    return "MISMATCH"
+
+
+def print_bench(version, pipeline, intake, seconds):
+    health, hook = intake["health"], intake["webhook"]
+    before = sum(intake["rss_before_kb"]) / max(len(intake["rss_before_kb"]), 1) / 1024
+    after = sum(intake["rss_after_kb"]) / max(len(intake["rss_after_kb"]), 1) / 1024
+    drain = intake["drain"]
+    rows = [
+        ("figure", "measured", "baseline (same run)", "ratio"),
+        (
+            "pipeline per order (median)",
+            f"{pipeline['pipeline']['median_ms']:.1f} ms",
+            f"ORM create+confirm {pipeline['orm']['median_ms']:.1f} ms",
+            f"pipeline {pipeline['ratio']:.2f}x",
+        ),
+        (
+            f"micro-batched pipeline per order ({pipeline['batched']['batch']} per job)",
+            f"{pipeline['batched']['per_order_ms']:.1f} ms",
+            f"ORM {pipeline['orm_batch']['batch']} per call "
+            f"{pipeline['orm_batch']['per_order_ms']:.1f} ms",
+            f"{pipeline['batched']['per_order_ms'] / pipeline['orm_batch']['per_order_ms']:.2f}x",
+        ),
+        (
+            "micro-batched against one per call",
+            f"{pipeline['batched']['per_order_ms']:.1f} ms",
+            f"ORM create+confirm {pipeline['orm']['median_ms']:.1f} ms",
+            f"{pipeline['batched']['per_order_ms'] / pipeline['orm']['median_ms']:.2f}x",
+        ),
+        (
+            "webhook intake throughput",
+            f"{hook['rps']:.0f} req/s",
+            f"/web/health {health['rps']:.0f} req/s",
+            f"{hook['rps'] / health['rps']:.2f}x",
+        ),
+        (
+            "webhook intake p50 / p99",
+            f"{hook['p50_us'] / 1000:.1f} / {hook['p99_us'] / 1000:.1f} ms",
+            f"{health['p50_us'] / 1000:.1f} / {health['p99_us'] / 1000:.1f} ms",
+            f"p99 {hook['p99_us'] / max(health['p99_us'], 1):.2f}x",
+        ),
+        (
+            "accepted vs stored events",
+            f"{hook['ok']} accepted",
+            f"{intake['stored_events']} stored",
+            _stored_verdict(hook, intake["stored_events"]),
+        ),
+        (
+            "HTTP worker RSS (mean)",
+            f"{after:.0f} MiB after",
+            f"{before:.0f} MiB before",
+            f"{after / before:.2f}x" if before else "-",
+        ),
+    ]
+    print(f"\nOdoo {version}, 2 HTTP workers, wrk -t2 -c50 -d{seconds}s")
+    _table(rows)
+    rate = (drain["backlog"] - drain["remaining"]) / drain["seconds"] if drain["seconds"] else 0
+    print(
+        f"drain: {drain['backlog'] - drain['remaining']} of {drain['backlog']} queued events "
+        f"processed into orders in {drain['seconds']:.0f}s ({rate:.1f} events/s, "
+        f"{drain['failed']} failed, {drain['remaining']} left)"
+    )
+
+
+def _table(rows):
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for index, row in enumerate(rows):
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+        if index == 0:
+            print("  ".join("-" * width for width in widths))
+
+
+def print_shopify_bench(orders, stock):
+    server, orm, hooks = orders["server"], orders["orm"], orders["webhooks"]
+    print(
+        f"\nShopify sandbox: {orders['orders']} orders through 2 HTTP workers + queue_job "
+        f"runner (root.integration:2)"
+    )
+    _table(
+        [
+            ("figure", "measured", "baseline (same run)", "ratio"),
+            (
+                "orders webhook -> confirmed SO",
+                f"{server['orders_per_s']:.1f} orders/s "
+                f"({server['confirmed']} in {server['seconds']:.1f}s)",
+                f"ORM create+confirm {orm['orders_per_s']:.1f} orders/s "
+                f"({orm['orders']} in {orm['seconds']:.1f}s)",
+                f"{orders['ratio']:.2f}x",
+            ),
+            (
+                "webhook deliveries",
+                f"{hooks['deliveries']} for {hooks['events']} orders",
+                f"{hooks['retried_events']} needed a retry",
+                f"{hooks['failed_attempts']} failed attempts",
+            ),
+        ]
+    )
+    print_stock_bench(stock)
+
+
+def print_stock_bench(stock):
+    """The full stock sync, the connector's bulk read beside the paged read it replaced."""
+    bulk, pages = stock["bulk"], stock["pages"]
+    print(
+        f"\nFull stock sync of {bulk['variants']} variants in-process, bucket "
+        f"{bulk['initial']} pts restoring {bulk['restore_rate']:g}/s"
+    )
+    _table(
+        [
+            ("figure", "bulk read (measured)", "paged read (baseline, same run)", "ratio"),
+            (
+                "Shopify points per variant",
+                f"{bulk['points'] / bulk['variants']:.3f} ({bulk['points']:.0f} pts)",
+                f"{pages['points'] / pages['variants']:.3f} ({pages['points']:.0f} pts)",
+                f"{_ratio(bulk['points'], pages['points']):.2f}x",
+            ),
+            (
+                "wall time of the sync",
+                f"{bulk['export_s']:.1f} s ({bulk['retries']} waits for Shopify)",
+                f"{pages['export_s']:.1f} s",
+                f"{_ratio(bulk['export_s'], pages['export_s']):.2f}x",
+            ),
+            (
+                "calls (throttled)",
+                f"{bulk['calls']} ({bulk['throttled']})",
+                f"{pages['calls']} ({pages['throttled']})",
+                "-",
+            ),
+            (
+                "levels right on Shopify",
+                f"{bulk['levels_matching']} of {bulk['variants']}",
+                f"{pages['levels_matching']} of {pages['variants']}",
+                "-",
+            ),
+        ]
+    )
+    for method, run in (("bulk", bulk), ("pages", pages)):
+        operations = ", ".join(
+            f"{name} {entry['calls']}x/{entry['actual']:.0f} pts"
+            for name, entry in sorted(run["by_operation"].items(), key=lambda kv: str(kv[0]))
+        )
+        print(f"stock sync ({method}): {operations}; {run['outcome']}")
+
+
+def _ratio(measured, baseline):
+    return measured / baseline if baseline else float("inf")
+
+
+def goal_ratios(results):
+    """(name, ratio or None, comparison, target, note) per goal of issue 14."""
+    goals = []
+    pipeline = results.get("pipeline") or {}
+    batched = pipeline.get("batched")
+    orm_batch = pipeline.get("orm_batch")
+    orm_single = (pipeline.get("orm") or {}).get("median_ms")
+    goals.append(
+        (
+            "micro_batched_import_vs_orm_20_per_call",
+            _ratio(batched["per_order_ms"], orm_batch["per_order_ms"])
+            if batched and orm_batch
+            else None,
+            "<=",
+            1.25,
+            "",
+        )
+    )
+    goals.append(
+        (
+            "micro_batched_import_vs_orm_one_per_call",
+            _ratio(batched["per_order_ms"], orm_single) if batched and orm_single else None,
+            "<=",
+            0.6,
+            "",
+        )
+    )
+    orders = results.get("shopify_orders")
+    goals.append(
+        ("shopify_orders_per_s_vs_orm", orders["ratio"] if orders else None, ">=", 1.5, "")
+    )
+    intake = results.get("intake")
+    goals.append(
+        (
+            "intake_vs_web_health",
+            _ratio(intake["webhook"]["rps"], intake["health"]["rps"]) if intake else None,
+            ">=",
+            0.90,
+            "",
+        )
+    )
+    drain = (intake or {}).get("drain")
+    if drain and drain["seconds"] and orm_single:
+        rate = (drain["backlog"] - drain["remaining"]) / drain["seconds"]
+        drain_ratio = rate / (1000 / orm_single)
+    else:
+        drain_ratio = None
+    goals.append(("backlog_drain_vs_orm_one_by_one", drain_ratio, ">=", 1.5, ""))
+    stock = results.get("shopify_stock")
+    if stock:
+        bulk, pages = stock["bulk"], stock["pages"]
+        goals.append(
+            ("stock_sync_points_vs_paged", _ratio(bulk["points"], pages["points"]), "<=", 0.10, "")
+        )
+        goals.append(
+            ("stock_sync_wall_vs_paged", _ratio(bulk["export_s"], pages["export_s"]), "<=", 0.25, "")
+        )
+    return goals
+
+
+def print_goals(results):
+    """One line per goal: ``goal <name>: <ratio>x (target <= N)``, met or not."""
+    print()
+    lines = {}
+    for name, ratio, comparison, target, note in goal_ratios(results):
+        if ratio is None:
+            verdict = f"not measured{': ' + note if note else ''}"
+            print(f"goal {name}: n/a (target {comparison} {target}) {verdict}")
+            lines[name] = None
+            continue
+        met = ratio <= target if comparison == "<=" else ratio >= target
+        print(
+            f"goal {name}: {ratio:.2f}x (target {comparison} {target}) "
+            f"{'met' if met else 'NOT MET'}"
+        )
+        lines[name] = {"ratio": ratio, "target": target, "met": met}
+    return lines
