@@ -798,12 +798,7 @@ def cmd_bench(args):
                 shopify_orders,
             )
             say(f"(e) full stock sync of {variants} Shopify variants, restore {restore_rate:g}/s")
-            shopify_stock = {
-                method: _run_json(
-                    env, "bench_shopify.py", "stock", config, db_name, variants, restore_rate, method
-                )
-                for method in ("pages", "bulk")
-            }
+            shopify_stock = _stock_bench(env, config, db_name, variants, restore_rate)
         finally:
             drop_database(odoo_path, config, db_name)
     bench_report.print_bench(version, pipeline, intake, seconds)
@@ -834,6 +829,16 @@ def _run_json(env, script, *args):
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def _stock_bench(env, config, db_name, variants, restore_rate):
+    """The full stock sync, the connector's bulk read and the paged read it replaced."""
+    return {
+        method: _run_json(
+            env, "bench_shopify.py", "stock", config, db_name, variants, restore_rate, method
+        )
+        for method in ("pages", "bulk")
+    }
+
+
 def cmd_bench_stock(args):
     """Only the stock sync benchmark, both methods (``make bench-stock``)."""
     odoo_path, _version = find_odoo()
@@ -849,12 +854,7 @@ def cmd_bench_stock(args):
         )
         env = python_env(odoo_path)
         try:
-            stock = {
-                method: _run_json(
-                    env, "bench_shopify.py", "stock", config, db_name, variants, restore_rate, method
-                )
-                for method in ("pages", "bulk")
-            }
+            stock = _stock_bench(env, config, db_name, variants, restore_rate)
         finally:
             drop_database(odoo_path, config, db_name)
     bench_report.print_stock_bench(stock)
