@@ -21,6 +21,7 @@ import time
 
 import graphql
 
+from .defaults import resolve_field
 from .store import gid, iso_z
 
 # Set while a bulk query runs: connections then answer every object.
@@ -179,8 +180,6 @@ class BulkRunner:
             graph = self.graph_for(shop, op["version"], schema)
             token = BULK.set(True)
             try:
-                from .graphql_api import resolve_field
-
                 result = graphql.execute(
                     schema,
                     graphql.parse(op["query"]),

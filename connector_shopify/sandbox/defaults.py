@@ -1,4 +1,5 @@
-"""Documented defaults: what a served field answers where the store has no such notion.
+"""The default resolver, and the documented defaults: what a served field
+answers where the store has no such notion.
 
 Each value is schema-valid and is what a plain store that never used the
 feature shows on Shopify (no duties, no tips, no selling plans, no
@@ -10,7 +11,7 @@ their ``*Set`` bag by :func:`derived_money`.
 
 import copy
 
-from graphql import get_named_type
+from graphql import GraphQLError, get_named_type
 
 
 def zero_bag(source, info, **_):
@@ -249,3 +250,24 @@ def has_default(type_name, field_name, field, source_keys):
             for bag in (field_name + "Set", field_name.removesuffix("V2") + "Set")
         )
     return False
+
+
+def resolve_field(source, info, **args):
+    """Default resolver: a key of the record dict, called when it is lazy.
+
+    A field the builder left out answers its documented default
+    (``defaults.py``); anything else is an error naming the field, never a
+    null that would look like Shopify's answer.
+    """
+    if isinstance(source, dict):
+        if info.field_name in source:
+            value = source[info.field_name]
+            return value(info, **args) if callable(value) else value
+        if "__typename" in source:
+            default = default_value(source, info, **args)
+            if default is not None:
+                return default["value"]
+    raise GraphQLError(
+        f"Field '{info.parent_type.name}.{info.field_name}' is not emulated by the Shopify sandbox",
+        extensions={"code": "NOT_EMULATED_BY_SANDBOX"},
+    )

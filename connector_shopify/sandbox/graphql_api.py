@@ -12,8 +12,9 @@ import time
 import graphql
 from graphql import GraphQLError
 
-from . import bulk, defaults
+from . import bulk
 from . import cost as query_cost
+from .defaults import resolve_field
 from .mutations_admin import AdminMutations
 from .mutations_inventory import InventoryMutations
 from .mutations_products import ProductMutations
@@ -84,27 +85,6 @@ def _format_execution_error(error):
             else ("INTERNAL_SERVER_ERROR" if error.original_error else "BAD_REQUEST")
         )
     return formatted
-
-
-def resolve_field(source, info, **args):
-    """Default resolver: a key of the record dict, called when it is lazy.
-
-    A field the builder left out answers its documented default
-    (``defaults.py``); anything else is an error naming the field, never a
-    null that would look like Shopify's answer.
-    """
-    if isinstance(source, dict):
-        if info.field_name in source:
-            value = source[info.field_name]
-            return value(info, **args) if callable(value) else value
-        if "__typename" in source:
-            default = defaults.default_value(source, info, **args)
-            if default is not None:
-                return default["value"]
-    raise GraphQLError(
-        f"Field '{info.parent_type.name}.{info.field_name}' is not emulated by the Shopify sandbox",
-        extensions={"code": "NOT_EMULATED_BY_SANDBOX"},
-    )
 
 
 class ShopGraph(
