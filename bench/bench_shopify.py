@@ -384,10 +384,12 @@ def bench_stock(conf, database, variants, restore_rate, method="bulk"):
             """One full sync as queue_job runs it; (outcome, seconds, retries, calls)."""
             first_call = len(sandbox.calls(DOMAIN))
             started, retries = time.time(), 0
+            # The run id a queue job's uuid gives (attempts of one sync share it).
+            run = backend.with_context(bulk_run_id=f"bench-{time.time()}")
             try:
                 while True:
                     try:
-                        outcome = backend._export_stock(full=True)
+                        outcome = run._export_stock(full=True)
                         break
                     except RetryableJobError as wait:
                         # queue_job: roll back, run again once the delay is over.

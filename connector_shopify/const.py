@@ -48,10 +48,8 @@ MUTATIONS = {
     "BulkRunQuery",
 }
 # A bulk read still running is looked at again after this many seconds (the
-# job is retried, never put to sleep). Outside a job, a bulk operation started
-# this recently is taken as this read's.
+# job is retried, never put to sleep).
 BULK_POLL_SECONDS = 1
-BULK_FRESH_SECONDS = 600
 # inventorySetQuantities takes up to 250 quantities.
 STOCK_BATCH_SIZE = 250
 STALE_CODES = stock_sync.STALE_CODES

@@ -61,25 +61,24 @@ def available_of(level_node):
     return None
 
 
-def bulk_levels_query(location_id):
-    """The bulk query of every inventory item's available quantity at a location."""
+def bulk_levels_query(run_id):
+    """The bulk query of every inventory item's available quantity at every
+    location; ``run_id`` (a comment) tells one sync's operation from another's."""
     return (
-        "{ inventoryItems { edges { node { id inventoryLevel(locationId: %s) {"
-        ' quantities(names: ["available"]) { name quantity } } } } } }' % json.dumps(location_id)
+        f"# stock levels, run {run_id}\n"
+        "{ inventoryItems { edges { node { id inventoryLevels { edges { node {"
+        ' location { id } quantities(names: ["available"]) { name quantity } } } } } } } }'
     )
 
 
 def bulk_levels(jsonl):
-    """{inventory item: available} from a bulk result (one JSON object per line).
-
-    Items not stocked at the location (``inventoryLevel: null``) are left out,
-    as the paged read leaves them out.
-    """
+    """{location: {inventory item: available}} from a bulk result: a level is a
+    line of its own after its item, with the item's id as ``__parentId``."""
     levels = {}
     for line in jsonl.splitlines():
         if not line.strip():
             continue
-        item = json.loads(line)
-        if item.get("inventoryLevel") is not None and "__parentId" not in item:
-            levels[item["id"]] = available_of(item["inventoryLevel"])
+        row = json.loads(line)
+        if "__parentId" in row and row.get("location"):
+            levels.setdefault(row["location"]["id"], {})[row["__parentId"]] = available_of(row)
     return levels

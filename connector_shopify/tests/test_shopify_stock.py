@@ -1,4 +1,5 @@
 import time
+import uuid
 
 from odoo.addons.connector_base.tests.common import set_stock
 from odoo.addons.queue_job.exception import RetryableJobError
@@ -24,14 +25,15 @@ class TestShopifyStock(ShopifyCase):
         return [c["operation"] for c in self.control("GET", f"/_sandbox/shops/{DOMAIN}/calls")]
 
     def full_sync(self, between_attempts=None):
-        return self.as_job(lambda: self.backend._export_stock(full=True), between_attempts)
+        return self.as_job(lambda backend: backend._export_stock(full=True), between_attempts)
 
-    def as_job(self, call, between_attempts=None):
+    def as_job(self, method, between_attempts=None):
         """Call a job method as the job runner runs it: retried (the job never
         sleeps) while Shopify's bulk read runs."""
+        self.backend = self.backend.with_context(bulk_run_id=str(uuid.uuid4()))
         for _attempt in range(200):
             try:
-                return call()
+                return method(self.backend)
             except RetryableJobError as error:
                 self.assertTrue(error.ignore_retry, "waiting for Shopify spends no retry")
                 if between_attempts:
@@ -177,7 +179,7 @@ class TestShopifyStock(ShopifyCase):
             f"/_sandbox/shops/{DOMAIN}/inventory",
             {"sku": "SHOP-TEE-M", "location": "Main", "available": 50},
         )
-        run = self.as_job(self.backend._reconcile_stock)
+        run = self.as_job(lambda backend: backend._reconcile_stock())
         self.assertEqual(run.compared_count, len(SKUS))
         self.assertEqual(run.mismatched_count, 1)
         self.assertEqual(run.healed_count, 1)
