@@ -170,7 +170,7 @@ class BulkRunner:
         ]
 
     def _run(self, shop, op):
-        time.sleep(START_DELAY)
+        time.sleep(START_DELAY + float(shop.faults.bulk_seconds or 0))
         with self.store.lock:
             if op["status"] == "CANCELING":
                 return self._finish(shop, op, "CANCELED")

@@ -105,6 +105,8 @@ class Faults:
         self.webhook_fail_next = 0
         self.webhook_drop_first_attempt = False
         self.webhook_lose = False
+        # How long a bulk operation stays CREATED before it runs (a big shop's wait).
+        self.bulk_seconds = 0.0
         self._random = random.Random()
 
     def reseed(self):
@@ -327,6 +329,7 @@ class Store(StoreChanges):
                 "lose": "webhook_lose",
                 "duplicate": "webhook_duplicate",
                 "reorder": "webhook_reorder",
+                "bulk_seconds": "bulk_seconds",
             }
             for key, value in faults.items():
                 if key not in names:

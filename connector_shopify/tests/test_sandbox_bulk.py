@@ -88,6 +88,8 @@ class TestBulkOperations(WebhookCase):
         self.assertEqual((current["rootObjectCount"], current["objectCount"]), ("1", "3"))
 
     def test_one_bulk_query_at_a_time_before_2026_01(self):
+        # The first operation is still waiting to run when the second is asked for.
+        self.sandbox.set_faults(DOMAIN, bulk_seconds=1.0)
         self.run_bulk(VARIANTS, version="2025-10")
         refused = self.data(RUN, {"query": VARIANTS}, version="2025-10")["bulkOperationRunQuery"]
         self.assertIsNone(refused["bulkOperation"])

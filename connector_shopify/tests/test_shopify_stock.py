@@ -134,6 +134,8 @@ class TestShopifyStock(ShopifyCase):
                 )
 
         self.set_odoo_stock(SKUS[0], 9)
+        # Shopify takes its time to start: the cancel comes first, whatever the load.
+        self.control("POST", f"/_sandbox/shops/{DOMAIN}/faults", {"bulk_seconds": 2.0})
         before = len(self.operations())
         self.full_sync(between_attempts=cancel)
         operations = self.operations()[before:]
