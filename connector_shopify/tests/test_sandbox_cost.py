@@ -22,6 +22,8 @@ class TestPublishedCosts(SandboxCase):
         self.assertEqual((cost["requestedQueryCost"], cost["actualQueryCost"]), (25, 1))
 
     def test_actual_cost_follows_the_edges_returned(self):
+        # A still bucket: what is left shows the refund, not the restore rate.
+        self.sandbox.set_bucket(DOMAIN, restore_rate=0, available=2000)
         body, cost = self.cost(VARIANT_ITEMS, {"id": self.product["admin_graphql_api_id"]})
         self.assertEqual(len(body["data"]["product"]["variants"]["nodes"]), 2)
         # product 1 + connection 2 + two variants sized as one, each 1 + its item 1.
