@@ -1,5 +1,6 @@
 from . import test_lib_cost_signals
 from . import test_lib_graphql_client
+from . import test_lib_stock_sync
 from . import test_response_contracts
 from . import test_sandbox_bulk
 from . import test_sandbox_cost
