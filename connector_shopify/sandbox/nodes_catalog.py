@@ -5,23 +5,7 @@ import html
 import re
 
 from .relay import _encode_cursor, connection
-from .store import _rest_address, gid, iso_z, money_str, parse_gid
-
-EMPTY_ADDRESS = dict.fromkeys(
-    (
-        "first_name",
-        "last_name",
-        "company",
-        "address1",
-        "address2",
-        "city",
-        "zip",
-        "province_code",
-        "phone",
-        "latitude",
-        "longitude",
-    )
-)
+from .store import _address, _rest_address, gid, iso_z, money_str, parse_gid
 
 
 def storefront_id(global_id):
@@ -56,7 +40,7 @@ class CatalogNodes:
             fo["location_id"] == location["id"] and fo["status"] in ("OPEN", "IN_PROGRESS")
             for fo in shop.fulfillment_orders.values()
         )
-        address = _rest_address(location.get("address") or {**EMPTY_ADDRESS, "country_code": "US"})
+        address = _rest_address(location.get("address") or _address({"country_code": "US"}))
         return {
             "__typename": "Location",
             "id": gid("Location", location["id"]),
