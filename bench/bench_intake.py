@@ -16,6 +16,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -79,6 +80,12 @@ def write_requests(path, count):
             out.write(f"bench-{number}\t{signature}\t{body}\n")
 
 
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def start_odoo(odoo_bin, conf, database, with_runner):
     modules = "base,web,queue_job" if with_runner else "base,web"
     args = [
@@ -90,6 +97,8 @@ def start_odoo(odoo_bin, conf, database, with_runner):
         database,
         "--workers=2",
         f"--http-port={PORT}",
+        # Beside another Odoo on this machine: its own longpolling port too.
+        f"--gevent-port={free_port()}",
         "--http-interface=127.0.0.1",
         "--max-cron-threads=0",
         f"--load={modules}",

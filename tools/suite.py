@@ -275,8 +275,10 @@ def write_config(odoo_path, cluster, name, db_name, workers=0, extra=None, data_
         "[options]",
         "addons_path = " + ",".join(addons),
         f"data_dir = {data_dir or RUN / 'data'}",
+        # One database and no dbfilter: Odoo then serves db_name without
+        # listing databases, which costs a new PostgreSQL connection on every
+        # request that has no session (every webhook delivery).
         f"db_name = {db_name}",
-        f"dbfilter = ^{db_name}$",
         "list_db = False",
         "http_interface = 127.0.0.1",
         "admin_passwd = admin",

@@ -48,14 +48,14 @@ class IntegrationWebhook(http.Controller):
     def receive(self, token, **_kwargs):
         env = request.env(su=True)
         env.cr.execute(
-            "SELECT id, state, max_payload_kb, channel_type, company_id "
+            "SELECT id, state, max_payload_kb, channel_type, company_id, inbox_batch_window "
             "FROM integration_backend WHERE webhook_token = %s",
             [token],
         )
         row = env.cr.fetchone()
         if not row or row[1] in ("draft", "disabled"):
             return _reply(404, {"error": "unknown backend"})
-        backend_id, state, max_kb, channel_type, company_id = row
+        backend_id, state, max_kb, channel_type, company_id, window = row
         length = request.httprequest.content_length or 0
         if max_kb and length > max_kb * 1024:
             return _reply(413, {"error": "payload too large"})
@@ -66,7 +66,12 @@ class IntegrationWebhook(http.Controller):
         backend = env["integration.backend"].browse(backend_id)
         # What the hooks read first is already known: no ORM fetch of the row.
         backend._update_cache(
-            {"channel_type": channel_type, "state": state, "company_id": company_id},
+            {
+                "channel_type": channel_type,
+                "state": state,
+                "company_id": company_id,
+                "inbox_batch_window": window,
+            },
             validate=False,
         )
         headers = dict(request.httprequest.headers)
@@ -88,5 +93,5 @@ class IntegrationWebhook(http.Controller):
         if event_id is None:
             return _reply(200, {"status": "duplicate"})
         if state == "active":
-            backend._ensure_drain_job()
+            backend._ensure_drain_job(arrival=True)
         return _reply(200, {"status": "accepted", "event": event_id})

@@ -1,4 +1,5 @@
 import logging
+import math
 import secrets
 import time
 from datetime import timedelta
@@ -10,6 +11,12 @@ from ..lib import retry as retry_lib
 from ..lib.http_client import HttpClient
 
 _logger = logging.getLogger(__name__)
+# When this process last stored a delivery, per (database, backend): the
+# inbox drain batches only under steady traffic (_ensure_drain_job).
+_ARRIVALS = {}
+# Until when a drain job is known to be pending with a later eta, per
+# (database, backend): deliveries meanwhile need not look for it.
+_DRAIN_PENDING_UNTIL = {}
 
 ENVIRONMENTS = [("production", "Production"), ("staging", "Staging"), ("sandbox", "Sandbox")]
 STATES = [
@@ -56,6 +63,13 @@ class IntegrationBackend(models.Model):
         help="Give this URL to the channel; it carries the backend's secret token.",
     )
     max_payload_kb = fields.Integer("Webhook size limit (KB)", default=1024)
+    inbox_batch_window = fields.Float(
+        "Inbox batch window (s)",
+        default=1.0,
+        help="Under steady traffic the inbox drain waits this long, so that waiting "
+        "events are imported in micro-batches; a lone event (nothing else arrived "
+        "within the window) is drained at once. 0 drains every event at once.",
+    )
     job_channel = fields.Char(compute="_compute_job_channel")
     channel_capacity = fields.Integer(
         "Job capacity",
@@ -373,20 +387,48 @@ class IntegrationBackend(models.Model):
     def _drain_identity(self):
         return f"integration.backend:{self.id}:drain"
 
-    def _ensure_drain_job(self):
-        """Keep one pending 'drain the inbox' job per backend (identity key)."""
+    def _ensure_drain_job(self, arrival=False, follow_up=False):
+        """Keep one pending 'drain the inbox' job per backend (identity key).
+
+        ``arrival``: called for a delivery just stored. When another one
+        reached this process within the backend's batch window, traffic is
+        steady: the new drain waits out the window, so the events gathered
+        meanwhile go in micro-batches (one job, one create and confirm for
+        many orders) instead of a job each. A lone delivery drains at once.
+        ``follow_up``: asked by a drain that found events, after the window.
+        """
         self.ensure_one()
+        key, now, delay = (self.env.cr.dbname, self.id), time.monotonic(), 0
+        if arrival:
+            last, _ARRIVALS[key] = _ARRIVALS.get(key), now
+            window = self.inbox_batch_window
+            if window and last is not None and now - last < window:
+                delay = math.ceil(window)  # queue_job's eta counts whole seconds
+            if window and now < _DRAIN_PENDING_UNTIL.get(key, 0.0):
+                # A drain seen pending with a later eta cannot have started
+                # yet: it will take this event too, no query needed.
+                return False
+        if follow_up:
+            delay = math.ceil(self.inbox_batch_window)
         self.env.cr.execute(
-            "SELECT 1 FROM queue_job WHERE identity_key = %s AND state IN "
+            "SELECT eta FROM queue_job WHERE identity_key = %s AND state IN "
             "('wait_dependencies', 'pending', 'enqueued') LIMIT 1",
             [self._drain_identity()],
         )
-        if self.env.cr.fetchone():
+        row = self.env.cr.fetchone()
+        if row:
+            if row[0] and self.inbox_batch_window:
+                ahead = (row[0] - fields.Datetime.now()).total_seconds()
+                _DRAIN_PENDING_UNTIL[key] = now + ahead - 0.5
             return False
         # An off flow stores events and processes them once switched on; a
         # batch flow drains at its next window.
         delayable = self._flow_delay(
-            "orders_in", self._drain_identity(), f"Drain inbox of {self.name}", priority=5
+            "orders_in",
+            self._drain_identity(),
+            f"Drain inbox of {self.name}",
+            delay=delay,
+            priority=5,
         )
         if not delayable:
             return False
@@ -394,10 +436,16 @@ class IntegrationBackend(models.Model):
         return True
 
     def _drain_inbox(self, batch_size=500):
-        """Hand received events to the queue in bulk: one job per event."""
+        """Hand received events to the queue in bulk (micro-batches of one
+        backend and topic, see ``integration.event._enqueue``).
+
+        A drain that found events asks for one more after the batch window:
+        a delivery committed while this one read the inbox is never left to
+        the sweep, and under steady traffic the drains follow the window.
+        """
         self.ensure_one()
         Event = self.env["integration.event"].sudo()
-        last_id = 0
+        last_id, found = 0, 0
         while True:
             self.env.cr.execute(
                 "SELECT id FROM integration_event WHERE backend_id = %s AND state = 'received' "
@@ -405,12 +453,14 @@ class IntegrationBackend(models.Model):
                 [self.id, last_id, batch_size],
             )
             ids = [row[0] for row in self.env.cr.fetchall()]
-            if not ids:
-                return True
-            Event.browse(ids)._enqueue()
-            last_id = ids[-1]
+            if ids:
+                Event.browse(ids)._enqueue()
+                last_id, found = ids[-1], found + len(ids)
             if len(ids) < batch_size:
-                return True
+                break
+        if found and self.state == "active" and self.inbox_batch_window:
+            self._ensure_drain_job(follow_up=True)
+        return f"{found} events handed to the queue"
 
     # ------------------------------------------------------------ actions
     def _check_integration_manager(self):

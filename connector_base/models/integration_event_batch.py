@@ -17,9 +17,16 @@ import time
 
 from odoo import models
 from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.queue_job.job import Job
+
+from .integration_event import CONCURRENCY_ERRORS
 
 _logger = logging.getLogger(__name__)
 BATCH_SIZE = 20
+# A batch whose bulk step meets a concurrent write is retried whole this many
+# times (after this many seconds) before its events go one by one.
+BATCH_WHOLE_RETRIES = 3
+BATCH_RETRY_SECONDS = 1
 
 
 class IntegrationEvent(models.Model):
@@ -144,6 +151,21 @@ class IntegrationEvent(models.Model):
                         backend._after_import(event, "order", order)
             except RetryableJobError:
                 raise
+            except CONCURRENCY_ERRORS as error:
+                if self._batch_retry_whole():
+                    # Another job reserved the same stock (or changed a row these
+                    # orders refer to): the whole batch again in a fresh snapshot,
+                    # rather than twenty jobs of one that would meet it too.
+                    raise RetryableJobError(
+                        f"concurrent write in the batch's bulk step: {error.pgerror or error}",
+                        seconds=BATCH_RETRY_SECONDS,
+                    ) from error
+                _logger.info(
+                    "batch create of %s orders met %s again: one by one", len(group), error
+                )
+                for event, *_rest in group:
+                    outcomes.append(event._batch_alone())
+                continue
             except Exception as error:
                 _logger.info("batch create of %s orders failed (%s): one by one", len(group), error)
                 for event, *_rest in group:
@@ -157,6 +179,12 @@ class IntegrationEvent(models.Model):
                     message=f"order imported ({len(group)} created together)",
                 )
                 outcomes.append(event._mark_done(order))
+
+    def _batch_retry_whole(self):
+        """True while the batch's job has retries to spare for a conflict."""
+        job_uuid = self.env.context.get("job_uuid")
+        job = Job.load(self.env, job_uuid) if job_uuid else None
+        return bool(job) and job.retry < BATCH_WHOLE_RETRIES
 
     def _batch_alone(self):
         """The single-event pipeline, inside the batch's transaction."""

@@ -91,6 +91,8 @@ class PipelineCase(JobRunnerMixin, HttpCase):
                 "timeout_read": 5,
                 "rate_capacity": 1000,
                 "rate_per_second": 1000,
+                # Jobs run as they come here; the batch window has its own test.
+                "inbox_batch_window": 0,
             }
         )
         Credential = cls.env["integration.credential"]

@@ -139,12 +139,16 @@ def test_two_orders_of_one_new_customer_at_once_converge():
         sandbox.customer_barrier = None
 
         # The loser was postponed, not failed; its next run finds the customer.
-        with registry.cursor() as cr:
-            cr.execute("SELECT uuid, state FROM queue_job WHERE uuid = ANY(%s)", [uuids])
-            states = dict(cr.fetchall())
-        assert "failed" not in states.values(), states
-        pending = [uuid for uuid, state in states.items() if state == "pending"]
-        if pending:
+        # A loaded machine may postpone it more than once (another conflict
+        # on its way): each postponed run is run again, none may fail.
+        for _round in range(5):
+            with registry.cursor() as cr:
+                cr.execute("SELECT uuid, state FROM queue_job WHERE uuid = ANY(%s)", [uuids])
+                states = dict(cr.fetchall())
+            assert "failed" not in states.values(), states
+            pending = [uuid for uuid, state in states.items() if state != "done"]
+            if not pending:
+                break
             _enqueue_for_worker(registry, pending)
             results = _run_workers(db, pending)
             assert all(code == 0 for code, _out in results), results
@@ -152,7 +156,7 @@ def test_two_orders_of_one_new_customer_at_once_converge():
         with registry.cursor() as cr:
             env = _env(cr)
             events = env["integration.event"].browse(event_ids)
-            assert events.mapped("state") == ["done", "done"], events.mapped("last_error")
+            assert events.mapped("state") == ["done", "done"], (events.mapped("last_error"), states)
             orders = env["sale.order"].browse(events.mapped("res_id"))
             assert len(orders) == 2
             assert len(orders.partner_id) == 1, "one customer for both orders"

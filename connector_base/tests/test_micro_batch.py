@@ -123,3 +123,61 @@ class TestMicroBatch(PipelineCase):
         self.assertEqual({self.event(4601).state, self.event(4602).state}, {"done"})
         self.assertEqual(len(self.jobs("_process_batch")), 1)
         self.assertEqual(len(self.jobs("_process")), 1, "the waiting event got its own job")
+
+
+@tagged("post_install", "-at_install")
+class TestBatchWindow(PipelineCase):
+    """Under steady traffic the drain waits out the backend's batch window, so
+    deliveries gather into micro-batches; a lone delivery drains at once."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.backend.inbox_batch_window = 30  # wide enough for any machine's pace
+
+    def drains(self):
+        return self.env["queue.job"].search(
+            [("method_name", "=", "_drain_inbox"), ("id", ">=", self.first_job_id)],
+            order="id",
+        )
+
+    def test_a_lone_delivery_drains_at_once_and_steady_traffic_waits_for_the_window(self):
+        self.assertEqual(self.post(self.order_payload(4601)).status_code, 200)
+        first = self.drains()
+        self.assertEqual(len(first), 1)
+        self.assertFalse(first.eta, "a lone delivery is drained at once")
+        self.run_jobs()
+        self.assertEqual(self.events().filtered(lambda e: e.external_id == "904601").state, "done")
+        # The drain found an event: it asked for a follow-up after the window.
+        follow_up = self.drains() - first
+        self.assertEqual(len(follow_up), 1)
+        self.assertTrue(follow_up.eta, "the follow-up waits for the window")
+        for number in (4602, 4603, 4604):
+            self.assertEqual(self.post(self.order_payload(number)).status_code, 200)
+        self.assertEqual(self.drains() - first, follow_up, "one pending drain takes them all")
+        received = self.events().filtered(lambda e: e.external_id in ("904602", "904603", "904604"))
+        self.assertEqual(
+            set(received.mapped("state")), {"received"}, "nothing ran before the window"
+        )
+        self.run_jobs(include_future=True)
+        self.assertEqual(set(received.mapped("state")), {"done"}, received.mapped("last_error"))
+        batch = self.env["queue.job"].search(
+            [("method_name", "=", "_process_batch"), ("id", ">=", self.first_job_id)]
+        )
+        self.assertEqual(len(batch), 1, "the three gathered deliveries went in one micro-batch")
+        self.assertIn("3 of 3 done", batch.result)
+
+    def test_a_window_of_zero_drains_every_delivery_at_once(self):
+        self.backend.inbox_batch_window = 0
+        for number in (4611, 4612):
+            self.assertEqual(self.post(self.order_payload(number)).status_code, 200)
+            self.run_jobs()
+        self.assertFalse(self.drains().filtered("eta"))
+        self.assertEqual(
+            set(
+                self.events()
+                .filtered(lambda e: e.external_id in ("904611", "904612"))
+                .mapped("state")
+            ),
+            {"done"},
+        )

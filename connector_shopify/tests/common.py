@@ -61,6 +61,8 @@ class ShopifyCase(JobRunnerMixin, HttpCase):
                 "shopify_client_id": CLIENT_ID,
                 "timeout_read": 10,
                 "circuit_threshold": 3,
+                # Jobs run as they come here; the batch window has its own test.
+                "inbox_batch_window": 0,
             }
         )
         cls.env["integration.credential"]._store_secret(cls.backend, "client_secret", CLIENT_SECRET)
