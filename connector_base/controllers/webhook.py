@@ -48,14 +48,18 @@ class IntegrationWebhook(http.Controller):
     def receive(self, token, **_kwargs):
         env = request.env(su=True)
         env.cr.execute(
-            "SELECT id, state, max_payload_kb, channel_type, company_id, inbox_batch_window "
-            "FROM integration_backend WHERE webhook_token = %s",
+            # The backend's ciphertexts come along: verifying the signature
+            # then costs no second round trip (see _read_secret).
+            "SELECT id, state, max_payload_kb, channel_type, company_id, inbox_batch_window, "
+            "(SELECT jsonb_object_agg(key, ciphertext) FROM integration_credential "
+            "  WHERE backend_id = b.id AND ciphertext IS NOT NULL) "
+            "FROM integration_backend b WHERE webhook_token = %s",
             [token],
         )
         row = env.cr.fetchone()
         if not row or row[1] in ("draft", "disabled"):
             return _reply(404, {"error": "unknown backend"})
-        backend_id, state, max_kb, channel_type, company_id, window = row
+        backend_id, state, max_kb, channel_type, company_id, window, ciphertexts = row
         length = request.httprequest.content_length or 0
         if max_kb and length > max_kb * 1024:
             return _reply(413, {"error": "payload too large"})
@@ -74,6 +78,7 @@ class IntegrationWebhook(http.Controller):
             },
             validate=False,
         )
+        env["integration.credential"]._remember_ciphertexts(backend_id, ciphertexts)
         headers = dict(request.httprequest.headers)
         if not backend._webhook_verify(headers, body):
             _security_log(backend_id, request.httprequest.remote_addr)

@@ -11,6 +11,8 @@ VAULT_ENV = "INTEGRATION_VAULT_KEYS"
 
 
 _RINGS = {}
+# The cursor cache's key for the ciphertexts the webhook route read with its backend.
+_CIPHERTEXTS = "integration.credential.ciphertexts"
 
 
 def key_ring():
@@ -56,6 +58,20 @@ class IntegrationCredential(models.Model):
         "UNIQUE(backend_id, key)", "One secret per backend and key."
     )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env.cr.cache.pop(_CIPHERTEXTS, None)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        # A secret changed: what the webhook route remembered is stale.
+        self.env.cr.cache.pop(_CIPHERTEXTS, None)
+        return super().write(vals)
+
+    def unlink(self):
+        self.env.cr.cache.pop(_CIPHERTEXTS, None)
+        return super().unlink()
+
     def _compute_value(self):
         for credential in self:
             credential.value = False
@@ -73,13 +89,18 @@ class IntegrationCredential(models.Model):
     @api.model
     def _read_secret(self, backend, key):
         """Decrypt a backend's secret; a clear error when missing or undecryptable."""
-        # Plain SQL: the webhook route verifies signatures with it, per request.
-        self.flush_model(["ciphertext", "backend_id", "key"])
-        self.env.cr.execute(
-            "SELECT ciphertext FROM integration_credential WHERE backend_id = %s AND key = %s",
-            [backend.id, key],
-        )
-        row = self.env.cr.fetchone()
+        # Plain SQL: the webhook route verifies signatures with it, per request
+        # (and read the backend's ciphertexts already, in this transaction).
+        remembered = self.env.cr.cache.get(_CIPHERTEXTS, {}).get(backend.id)
+        if remembered is not None:
+            row = (remembered.get(key),)
+        else:
+            self.flush_model(["ciphertext", "backend_id", "key"])
+            self.env.cr.execute(
+                "SELECT ciphertext FROM integration_credential WHERE backend_id = %s AND key = %s",
+                [backend.id, key],
+            )
+            row = self.env.cr.fetchone()
         if not row or not row[0]:
             raise UserError(
                 self.env._("Backend %(b)s has no secret '%(k)s'.", b=backend.name, k=key)
@@ -88,6 +109,12 @@ class IntegrationCredential(models.Model):
             return _decrypt(_ring_or_error(self.env), row[0])
         except VaultError as error:
             raise UserError(f"{backend.name} / {key}: {error}") from error
+
+    @api.model
+    def _remember_ciphertexts(self, backend_id, ciphertexts):
+        """Keep a backend's ciphertexts, read with it, for this cursor only
+        (never the context: a caller may set that); decrypted when used."""
+        self.env.cr.cache.setdefault(_CIPHERTEXTS, {})[backend_id] = ciphertexts or {}
 
     @api.model
     def _store_secret(self, backend, key, value):

@@ -28,6 +28,23 @@ class TestWebhookIntake(PipelineCase):
         self.assertEqual(response.status_code, 401)
         self.assertEqual(len(self.events()), before)
 
+    def test_a_changed_secret_is_read_anew_after_a_delivery(self):
+        # The route reads the backend's ciphertexts with the backend; a secret
+        # changed afterwards in the same transaction must not be verified
+        # against the remembered one.
+        self.assertEqual(self.post(self.order_payload(2010)).status_code, 200)
+        self.env["integration.credential"]._store_secret(
+            self.backend, "webhook_secret", "a-new-secret"
+        )
+        self.assertEqual(
+            self.env["integration.backend"].browse(self.backend.id)._get_secret("webhook_secret"),
+            "a-new-secret",
+        )
+        self.assertEqual(self.post(self.order_payload(2011)).status_code, 401)
+        self.assertEqual(
+            self.post(self.order_payload(2012), secret="a-new-secret").status_code, 200
+        )
+
     def test_unknown_or_disabled_backend_is_404(self):
         self.assertEqual(self.post(self.order_payload(2003), token="nope").status_code, 404)
         self.backend.state = "disabled"
