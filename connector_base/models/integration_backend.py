@@ -14,6 +14,9 @@ _logger = logging.getLogger(__name__)
 # When this process last stored a delivery, per (database, backend): the
 # inbox drain batches only under steady traffic (_ensure_drain_job).
 _ARRIVALS = {}
+# A pacing wait up to this long is taken in place; a longer one inside a job
+# retries the job after it instead of holding a worker asleep.
+PACE_IN_PLACE_SECONDS = 1.0
 # Until when a drain job is known to be pending with a later eta, per
 # (database, backend): deliveries meanwhile need not look for it.
 _DRAIN_PENDING_UNTIL = {}
@@ -304,8 +307,20 @@ class IntegrationBackend(models.Model):
         self.env["integration.circuit"]._check(self, endpoint)
         cost = min(self._call_cost(endpoint), self.rate_capacity)
         wait = self.env["integration.throttle"]._acquire(self, cost)
-        if wait > 0:
-            time.sleep(min(wait, 60.0))
+        self._pace(wait)
+
+    def _pace(self, wait, what="the shared rate bucket"):
+        """Wait ``wait`` seconds before a call: a short pacing pause is taken
+        in place; a longer one inside a job never holds its worker asleep: the
+        job is retried after it (a ``ThrottledError`` the job decorator turns
+        into ``RetryableJobError(seconds=…)``); outside a job it is capped."""
+        if wait <= 0:
+            return
+        if wait > PACE_IN_PLACE_SECONDS and self.env.context.get("job_uuid"):
+            raise retry_lib.ThrottledError(
+                f"{self.name}: {what} asks for {wait:.1f}s", retry_after=wait
+            )
+        time.sleep(min(wait, PACE_IN_PLACE_SECONDS if self.env.context.get("job_uuid") else 20.0))
 
     def _after_call(self, record):
         ok = record.error is None and record.status is not None and record.status < 400

@@ -1,5 +1,5 @@
 from odoo import fields
-from odoo.addons.connector_base.lib.retry import CircuitOpenError, TransientError
+from odoo.addons.connector_base.lib.retry import CircuitOpenError, ThrottledError, TransientError
 from odoo.addons.queue_job.job import Job
 
 from .common import PipelineCase
@@ -350,6 +350,20 @@ class TestBackendHealth(PipelineCase):
         throttle = self.env["integration.throttle"].search([("backend_id", "=", self.backend.id)])
         # The sandbox reported 4 of 40 calls used: a tenth of our bucket.
         self.assertAlmostEqual(throttle.level, self.backend.rate_capacity * 4 / 40, places=3)
+
+    def test_a_long_wait_for_the_bucket_retries_the_job_instead_of_sleeping(self):
+        # The bucket is full and refills at a call every five seconds: the
+        # next call must wait about that long.
+        self.backend.write({"rate_capacity": 10, "rate_per_second": 0.2})
+        self.env["integration.throttle"]._observe(self.backend, 10, 10)
+        in_job = self.backend.with_context(job_uuid="a-job")
+        started = fields.Datetime.now()
+        with self.assertRaises(ThrottledError) as caught:
+            in_job._client().request("GET", "/customers/77", endpoint="/customers")
+        self.assertGreater(caught.exception.retry_after, 1.0)
+        self.assertLess((fields.Datetime.now() - started).total_seconds(), 2, "nobody slept")
+        # A short pacing wait is taken in place, in a job or not.
+        in_job._pace(0.01)
 
     def test_message_excerpts_masked_by_contract_classification(self):
         client = self.backend.with_context(integration_contract="canonical.customer")._client()

@@ -3,7 +3,6 @@ HTTP client, the cost bucket, the response contracts, and what a 401 or an
 uninstall does."""
 
 import logging
-import time
 from datetime import timedelta
 
 import psycopg2
@@ -128,9 +127,9 @@ class IntegrationBackend(models.Model):
     def _shopify_call(
         self, document, variables=None, *, operation, trace_id=None, mutation_field=None
     ):
-        """One document, waiting for the bucket; a throttled answer is retried
-        after Shopify's restore time (a few times, seconds each), then raised
-        as transient for the job to be retried later."""
+        """One document, waiting for the bucket; a throttled answer is tried
+        again after Shopify's restore time when that is short, else raised as
+        transient (inside a job: the job is retried then, never put to sleep)."""
         api_ = self._shopify()
         for attempt in range(4):
             try:
@@ -146,7 +145,7 @@ class IntegrationBackend(models.Model):
             except retry.ThrottledError as error:
                 if attempt == 3:
                     raise
-                time.sleep(min(error.retry_after or 1.0, 20.0))
+                self._pace(error.retry_after or 1.0, what="Shopify's throttled answer")
         return None
 
     def _shopify_cost(self, cost, operation=None):
