@@ -136,7 +136,12 @@ def worker_rss_kb(proc):
         except OSError:
             continue
         ppid = int(re.search(r"^PPid:\s+(\d+)", status, re.M).group(1))
-        if ppid == proc.pid:
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        # HTTP workers (which also run the jobs), not the longpolling process.
+        if ppid == proc.pid and b"gevent" not in cmdline:
             sizes.append(int(re.search(r"^VmRSS:\s+(\d+)", status, re.M).group(1)))
     return sizes
 
@@ -201,10 +206,12 @@ def main(odoo_bin, conf, database, seconds):
     proc = start_odoo(odoo_bin, conf, database, with_runner=True)
     started = time.time()
     try:
+        result["drain_rss_before_kb"] = worker_rss_kb(proc)
         remaining = backlog
         while remaining and time.time() - started < limit:
             time.sleep(2)
             remaining = count_events(database, backend_id, ("received", "processing"))
+        result["drain_rss_after_kb"] = worker_rss_kb(proc)
     finally:
         stop_odoo(proc)
     result["drain"] = {

@@ -64,6 +64,17 @@ def print_bench(version, pipeline, intake, seconds):
             f"{after / before:.2f}x" if before else "-",
         ),
     ]
+    if intake.get("drain_rss_before_kb"):
+        drain_before = _mean_mib(intake["drain_rss_before_kb"])
+        drain_after = _mean_mib(intake["drain_rss_after_kb"])
+        rows.append(
+            (
+                "HTTP/job worker RSS over the drain (mean)",
+                f"{drain_after:.0f} MiB after",
+                f"{drain_before:.0f} MiB before",
+                f"{drain_after / drain_before:.2f}x" if drain_before else "-",
+            )
+        )
     print(f"\nOdoo {version}, 2 HTTP workers, wrk -t2 -c50 -d{seconds}s")
     _table(rows)
     rate = (drain["backlog"] - drain["remaining"]) / drain["seconds"] if drain["seconds"] else 0
@@ -72,6 +83,23 @@ def print_bench(version, pipeline, intake, seconds):
         f"processed into orders in {drain['seconds']:.0f}s ({rate:.1f} events/s, "
         f"{drain['failed']} failed, {drain['remaining']} left)"
     )
+
+
+def _mean_mib(sizes_kb):
+    return sum(sizes_kb) / max(len(sizes_kb), 1) / 1024
+
+
+def _memory_ratio(intake):
+    """The largest growth of any HTTP/job worker's resident memory across a
+    run (intake, then the drain by the job runner), after / before."""
+    ratios = []
+    for before, after in (
+        ("rss_before_kb", "rss_after_kb"),
+        ("drain_rss_before_kb", "drain_rss_after_kb"),
+    ):
+        if intake.get(before) and intake.get(after):
+            ratios.append(_mean_mib(intake[after]) / _mean_mib(intake[before]))
+    return max(ratios) if ratios else None
 
 
 def _table(rows):
@@ -220,6 +248,15 @@ def goal_ratios(results):
     else:
         drain_ratio = None
     goals.append(("backlog_drain_vs_orm_one_by_one", drain_ratio, ">=", 1.5, ""))
+    goals.append(
+        (
+            "worker_memory_after_vs_before",
+            _memory_ratio(intake) if intake else None,
+            "<=",
+            1.10,
+            "",
+        )
+    )
     stock = results.get("shopify_stock")
     if stock:
         bulk, pages = stock["bulk"], stock["pages"]
