@@ -31,13 +31,14 @@ class IntegrationBackend(models.Model):
         self.ensure_one()
         run = self.env["integration.reconciliation.run"].start("stock", self.system_id)
         bindings = self._stock_bindings()
-        targets = self._stock_targets(bindings)
+        items = self._stock_item_map(bindings)
+        targets = self._stock_targets(bindings, items)
         known, names = {}, {}
         for location in self._stock_locations():
             names[location["id"]] = location["name"]
             read = self._stock_read_levels(location["id"])
             known.update({(item, location["id"]): qty for item, qty in read.items()})
-        by_item = {self._stock_item_id(b): b for b in bindings}
+        by_item = {items[b.id]: b for b in bindings}
         heal = not self._outbound_refusal("stock", quiet=True)
         for item, location, quantity, current in stock_levels.mismatches(targets, known):
             run.add_mismatch(
@@ -48,7 +49,7 @@ class IntegrationBackend(models.Model):
                 record=self.env["product.product"].browse(by_item[item].res_id),
                 heal=heal,
             )
-        self._stock_store_levels(bindings, known)
+        self._stock_store_levels(bindings, known, items)
         run.finish(len(targets))
         self._mark_flow_success("reconciliation")
         return run

@@ -154,8 +154,9 @@ class IntegrationBackend(models.Model):
         return self._export_stock(full=True)
 
     def _stock_export_levels(self, bindings, full):
-        targets = self._stock_targets(bindings)
-        known = self._stock_known_levels(bindings)
+        items = self._stock_item_map(bindings)
+        targets = self._stock_targets(bindings, items)
+        known = self._stock_known_levels(bindings, items)
         for location in self._stock_locations():
             missing = {
                 item
@@ -176,7 +177,7 @@ class IntegrationBackend(models.Model):
         try:
             sent = self._stock_push(changes, known)
         finally:
-            self._stock_store_levels(bindings, known)
+            self._stock_store_levels(bindings, known, items)
         if sent:
             self.env["integration.lineage"].record_step(
                 "exported",
@@ -209,24 +210,48 @@ class IntegrationBackend(models.Model):
         )
         return {sku: float(qty) for sku, qty in self.env.cr.fetchall() if sku}
 
-    def _stock_targets(self, bindings):
+    def _stock_item_map(self, bindings):
+        """{binding id: the channel's item id}: the hook once per binding."""
+        return {binding.id: self._stock_item_id(binding) for binding in bindings}
+
+    def _stock_targets(self, bindings, items=None):
         """{(item, channel location): (quantity Odoo can sell there, SKU)}."""
+        items = items if items is not None else self._stock_item_map(bindings)
         pending = self._stock_pending_quantities()
         products = self.env["product.product"].sudo().browse(bindings.mapped("res_id"))
         targets = {}
         for location in self._stock_locations():
-            free = {
-                product.id: product.free_qty
-                for product in products.with_context(location=location["location"].id)
-            }
+            free = self._stock_free_quantities(products, location["location"])
             for binding in bindings:
                 sku = binding.external_id
                 quantity = free.get(binding.res_id, 0.0) - pending.get(sku, 0.0)
-                targets[(self._stock_item_id(binding), location["id"])] = (
-                    max(int(quantity), 0),
-                    sku,
-                )
+                targets[(items[binding.id], location["id"])] = (max(int(quantity), 0), sku)
         return targets
+
+    def _stock_free_quantities(self, products, location):
+        """{product id: Odoo's free quantity at ``location`` and below}, as
+        ``free_qty`` computes it (quants' quantity less reserved, to the unit of
+        measure's rounding), in one grouped query: a full sync of thousands of
+        products must not compute every stock quantity field of each."""
+        if not products:
+            return {}
+        domain_quant_loc, _moves_in, _moves_out = products.with_context(
+            location=location.id
+        )._get_domain_locations()
+        groups = (
+            self.env["stock.quant"]
+            .sudo()
+            .with_context(active_test=False)
+            ._read_group(
+                [("product_id", "in", products.ids), *domain_quant_loc],
+                ["product_id"],
+                ["quantity:sum", "reserved_quantity:sum"],
+            )
+        )
+        return {
+            product.id: product.uom_id.round(quantity - reserved)
+            for product, quantity, reserved in groups
+        }
 
     def _stock_check_documents(self, changes):
         """Each level sent is a canonical ``stock_level``: one that breaks its
@@ -302,25 +327,29 @@ class IntegrationBackend(models.Model):
                     break
         return sent
 
-    def _stock_known_levels(self, bindings):
+    def _stock_known_levels(self, bindings, items=None):
+        items = items if items is not None else self._stock_item_map(bindings)
         known = {}
         for binding in bindings:
-            item = self._stock_item_id(binding)
+            item = items[binding.id]
             for location, quantity in ((binding.extra or {}).get("levels") or {}).items():
                 known[(item, location)] = quantity
         return known
 
-    def _stock_store_levels(self, bindings, known):
+    def _stock_store_levels(self, bindings, known, items=None):
         """Remember the channel's quantities (what we read or set there).
 
         Facts about the channel, kept whatever becomes of this job, written in
         a short transaction of their own so that order imports marking
         products meanwhile never meet this long job on a serialization conflict.
         """
+        items = items if items is not None else self._stock_item_map(bindings)
+        by_item = {}
+        for (item, location), quantity in known.items():
+            by_item.setdefault(item, {})[location] = quantity
         rows = []
         for binding in bindings:
-            item = self._stock_item_id(binding)
-            levels = {location: qty for (i, location), qty in known.items() if i == item}
+            levels = by_item.get(items[binding.id], {})
             if levels != (binding.extra or {}).get("levels"):
                 rows.append((binding.id, json.dumps(levels)))
         if not rows:

@@ -49,6 +49,25 @@ class TestOutboundStock(PipelineCase):
         )
         self.assertTrue(steps.filtered(lambda s: "stock: 2 level(s)" in (s.message or "")))
 
+    def test_free_quantities_are_odoos_free_qty_reservations_included(self):
+        self.set_odoo_stock("TC-RED", 7)
+        self.set_odoo_stock("TC-BLUE", 3)
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.env["res.partner"].create({"name": "Reserving"}).id,
+                "order_line": [
+                    (0, 0, {"product_id": self.products["TC-RED"].id, "product_uom_qty": 2})
+                ],
+            }
+        )
+        order.action_confirm()
+        products = self.products["TC-RED"] | self.products["TC-BLUE"] | self.products["TC-GREEN"]
+        location = self.warehouse.lot_stock_id
+        free = self.backend._stock_free_quantities(products, location)
+        for product in products.with_context(location=location.id):
+            self.assertEqual(free.get(product.id, 0.0), product.free_qty, product.default_code)
+        self.assertEqual(free[self.products["TC-RED"].id], 5, "two of seven are reserved")
+
     def test_a_batch_flow_waits_for_its_window_and_an_off_flow_sends_nothing(self):
         flow = self.backend.flow_ids.filtered(lambda f: f.flow == "stock_out")
         flow.write({"mode": "batch", "batch_minutes": 15})
