@@ -27,6 +27,26 @@ class LevelChange:
     key: str = ""  # the Odoo side's label (SKU), for logs and exceptions
 
 
+@dataclass
+class PushResult:
+    """What a channel made of one push, when it is not simply "all applied but
+    ``stale``": ``stale`` were refused because the channel's quantity moved
+    (re-read, then sent again); ``unapplied`` were fine but not applied
+    because the channel refuses a whole call for one stale compare (sent
+    again as they are, no re-read)."""
+
+    stale: list
+    unapplied: list
+
+
+def split_push_result(result):
+    """(stale, unapplied) of a push hook's answer: a ``PushResult``, or a plain
+    list of stale changes (every other change applied)."""
+    if isinstance(result, PushResult):
+        return list(result.stale), list(result.unapplied)
+    return list(result or []), []
+
+
 def plan(targets, known):
     """Changes for every (item, location) whose channel quantity differs from
     Odoo's target. ``targets``: {(item, location): (quantity, label)};

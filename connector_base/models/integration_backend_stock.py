@@ -18,6 +18,7 @@ import json
 from datetime import datetime, timezone
 
 from odoo import api, models
+from odoo.tools.float_utils import float_round
 
 from ..lib import stock_levels
 from .integration_backend_jobs import integration_job
@@ -58,7 +59,10 @@ class IntegrationBackend(models.Model):
         (``None``: never read, no compare).
 
         Returns the changes the channel refused because its quantity moved
-        (stale compare): the pipeline re-reads them and sends them again.
+        (stale compare): the pipeline re-reads them and sends them again. A
+        channel that refuses a whole call for one stale compare returns a
+        ``stock_levels.PushResult`` instead, so that only the stale items are
+        read again and the others are sent again as they were.
         Raise ``OutboundRefused`` for any other refusal.
         """
         raise NotImplementedError(f"{self.channel_type} backends take no stock levels")
@@ -248,8 +252,10 @@ class IntegrationBackend(models.Model):
                 ["quantity:sum", "reserved_quantity:sum"],
             )
         )
+        # Every unit of measure rounds to the "Product Unit" precision (uom.round).
+        digits = self.env["decimal.precision"].precision_get("Product Unit")
         return {
-            product.id: product.uom_id.round(quantity - reserved)
+            product.id: float_round(quantity - reserved, precision_digits=digits)
             for product, quantity, reserved in groups
         }
 
@@ -289,7 +295,9 @@ class IntegrationBackend(models.Model):
         for batch in stock_levels.batches(changes, self._stock_batch_size()):
             for round_ in range(STALE_ROUNDS + 1):
                 try:
-                    stale = self._stock_push_levels(batch) or []
+                    stale, unapplied = stock_levels.split_push_result(
+                        self._stock_push_levels(batch)
+                    )
                 except OutboundRefused as error:
                     self._job_exception(
                         "business_rule",
@@ -300,13 +308,16 @@ class IntegrationBackend(models.Model):
                         name=f"{self.name}: stock update refused",
                     )
                     break
-                stale_ids = {id(change) for change in stale}
+                not_applied = {id(change) for change in stale + unapplied}
                 for change in batch:
-                    if id(change) not in stale_ids:
+                    if id(change) not in not_applied:
                         known[(change.item_id, change.location_id)] = change.quantity
                         sent += 1
                 if not stale:
-                    break
+                    if not unapplied:
+                        break
+                    batch = unapplied
+                    continue
                 if round_ == STALE_ROUNDS:
                     self._job_exception(
                         "business_rule",
@@ -316,13 +327,14 @@ class IntegrationBackend(models.Model):
                         name=f"{self.name}: stock update refused",
                     )
                     break
+                # Only what the channel refused is read again.
                 fresh = self._stock_read_levels(
                     stale[0].location_id, {change.item_id for change in stale}
                 )
                 for change in stale:
                     change.known = fresh.get(change.item_id)
                     known[(change.item_id, change.location_id)] = change.known
-                batch = [change for change in stale if change.known != change.quantity]
+                batch = unapplied + [c for c in stale if c.known != c.quantity]
                 if not batch:
                     break
         return sent

@@ -20,6 +20,20 @@ from . import queries
 STALE_CODES = {"CHANGE_FROM_QUANTITY_STALE", "COMPARE_QUANTITY_STALE"}
 
 
+def stale_indexes(user_errors):
+    """Indexes of the quantities an ``inventorySetQuantities`` answer refused
+    as stale (field ``["input", "quantities", "<i>", ...]``)."""
+    indexes = set()
+    for error in user_errors or []:
+        field = error.get("field") or []
+        if error.get("code") in STALE_CODES and len(field) >= 3 and field[1] == "quantities":
+            try:
+                indexes.add(int(field[2]))
+            except (TypeError, ValueError):
+                continue
+    return indexes
+
+
 def uses_change_from(version):
     return version >= "2026-01" or version == "unstable"
 

@@ -8,6 +8,7 @@ import json
 import secrets
 
 from odoo import models
+from odoo.addons.connector_base.lib import stock_levels
 from odoo.addons.connector_base.models.integration_backend_outbound import OutboundRefused
 
 from .. import const
@@ -85,7 +86,8 @@ class IntegrationBackend(models.Model):
 
     def _stock_push_levels(self, changes):
         """One ``inventorySetQuantities``: Shopify refuses the whole call when
-        one compare is stale, so a stale answer returns every change."""
+        one compare is stale; its user errors name the stale quantities (by
+        index), which alone need reading again."""
         if self.channel_type != "shopify":
             return super()._stock_push_levels(changes)
         version = self.shopify_api_version or DEFAULT_VERSION
@@ -114,7 +116,13 @@ class IntegrationBackend(models.Model):
             )
         except const.ShopifyUserError as error:
             if error.codes & const.STALE_CODES:
-                return list(changes)
+                stale = stock_sync.stale_indexes(error.user_errors)
+                if not stale:
+                    return list(changes)
+                return stock_levels.PushResult(
+                    stale=[c for i, c in enumerate(changes) if i in stale],
+                    unapplied=[c for i, c in enumerate(changes) if i not in stale],
+                )
             raise OutboundRefused(str(error), business_object="stock") from error
         return []
 

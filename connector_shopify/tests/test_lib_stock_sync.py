@@ -36,3 +36,14 @@ def test_the_bulk_query_names_its_run_and_is_valid_graphql():
     assert stock_sync.bulk_levels_query("job-uuid-2") != query
     document = graphql.parse(query)  # the run id sits in a comment
     assert [d.operation.value for d in document.definitions] == ["query"]
+
+
+def test_stale_indexes_name_only_the_refused_quantities():
+    errors = [
+        {"code": "CHANGE_FROM_QUANTITY_STALE", "field": ["input", "quantities", "2", "x"]},
+        {"code": "COMPARE_QUANTITY_STALE", "field": ["input", "quantities", "0", "y"]},
+        {"code": "INVALID_QUANTITY", "field": ["input", "quantities", "1", "quantity"]},
+        {"code": "CHANGE_FROM_QUANTITY_STALE", "field": None},
+    ]
+    assert stock_sync.stale_indexes(errors) == {0, 2}
+    assert stock_sync.stale_indexes([]) == set()

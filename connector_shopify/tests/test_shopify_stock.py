@@ -85,6 +85,43 @@ class TestShopifyStock(ShopifyCase):
         self.assertEqual(last["changeFromQuantity"], 8, "re-read Shopify's quantity")
         self.assertEqual(self.shopify_levels()["SHOP-CAP"], 15)
 
+    def test_a_refused_compare_in_a_known_levels_sync_rereads_only_that_item(self):
+        for sku, quantity in zip(SKUS, (10, 11, 12), strict=True):
+            self.set_odoo_stock(sku, quantity)
+        self.run_jobs(include_future=True)
+        self.assertEqual(self.shopify_levels(), dict(zip(SKUS, (10, 11, 12), strict=True)))
+        # Shopify sells a mug meanwhile; Odoo then changes all three levels,
+        # knowing them from its own writes: no read before writing.
+        self.control(
+            "POST",
+            f"/_sandbox/shops/{DOMAIN}/inventory",
+            {"sku": "SHOP-MUG", "location": "Main", "available": 9},
+        )
+        before = len(self.control("GET", f"/_sandbox/shops/{DOMAIN}/calls"))
+        for sku, quantity in zip(SKUS, (20, 21, 22), strict=True):
+            self.set_odoo_stock(sku, quantity)
+        self.run_jobs(include_future=True)
+        calls = self.control("GET", f"/_sandbox/shops/{DOMAIN}/calls")[before:]
+        operations = [call["operation"] for call in calls]
+        self.assertEqual(operations, ["InventorySet", "ItemLevels", "InventorySet"], operations)
+        mug = self.env["integration.binding"].search(
+            [
+                ("backend_id", "=", self.backend.id),
+                ("res_model", "=", "product.product"),
+                ("external_id", "=", "SHOP-MUG"),
+            ]
+        )
+        self.assertEqual(
+            calls[1]["variables"]["ids"],
+            [mug.extra["inventory_item_id"]],
+            "only the refused item was read again",
+        )
+        # Shopify applied none of the first call: the two good compares go
+        # again as they were, the mug's with Shopify's quantity read anew.
+        resent = calls[2]["variables"]["input"]["quantities"]
+        self.assertEqual(sorted(q["changeFromQuantity"] for q in resent), [9, 10, 12])
+        self.assertEqual(self.shopify_levels(), dict(zip(SKUS, (20, 21, 22), strict=True)))
+
     def test_pending_inbox_orders_are_held_back(self):
         self.set_odoo_stock("SHOP-MUG", 10)
         self.run_jobs(include_future=True)
