@@ -26,6 +26,13 @@ TOPICS = {
     "orders/cancelled": {"contract": "shopify.order", "object": "order", "mapper": "order"},
     "refunds/create": {"contract": "shopify.refund", "object": "return", "mapper": "refund"},
     "app/uninstalled": {"contract": "shopify.shop", "object": "order", "mapper": "uninstalled"},
+    # Shopify's levels as they change: what Odoo knows of them stays true
+    # without reading them (a stock sync's compare-and-set needs them).
+    "inventory_levels/update": {
+        "contract": "shopify.inventory_level",
+        "object": "stock",
+        "mapper": "inventory_level",
+    },
 }
 
 # Units of these topics' orders still in the inbox are held back from stock.
@@ -69,6 +76,14 @@ SHOPIFY_CONTRACTS = [
         "business_object": "return",
         "direction": "inbound",
         "owner_team": "integration_governance.team_finance",
+    },
+    {
+        "code": "shopify.inventory_level",
+        "file": "shopify_inventory_level.json",
+        "name": "Shopify inventory level webhook (inventory_levels/update)",
+        "business_object": "stock",
+        "direction": "inbound",
+        "owner_team": "integration_governance.team_fulfilment",
     },
     {
         "code": "shopify.shop",

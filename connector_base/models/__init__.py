@@ -11,6 +11,7 @@ from . import integration_event_batch
 from . import integration_backend_jobs
 from . import integration_job_sweep
 from . import integration_canonical_importer
+from . import integration_canonical_importer_stock
 from . import integration_contract
 from . import integration_reconciliation_run
 from . import integration_backend_reconcile_orders

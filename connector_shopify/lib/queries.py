@@ -243,6 +243,7 @@ WEBHOOK_TOPICS = {
     "ORDERS_CANCELLED": "orders/cancelled",
     "REFUNDS_CREATE": "refunds/create",
     "APP_UNINSTALLED": "app/uninstalled",
+    "INVENTORY_LEVELS_UPDATE": "inventory_levels/update",
 }
 ORDER_WEBHOOK_FIELDS = [
     "id",
@@ -282,12 +283,20 @@ REFUND_WEBHOOK_FIELDS = [
     "order_adjustments",
 ]
 SHOP_WEBHOOK_FIELDS = ["id", "name", "domain", "myshopify_domain"]
+INVENTORY_LEVEL_WEBHOOK_FIELDS = [
+    "inventory_item_id",
+    "location_id",
+    "available",
+    "updated_at",
+    "admin_graphql_api_id",
+]
 TOPIC_FIELDS = {
     "ORDERS_CREATE": ORDER_WEBHOOK_FIELDS,
     "ORDERS_UPDATED": ORDER_WEBHOOK_FIELDS,
     "ORDERS_CANCELLED": ORDER_WEBHOOK_FIELDS,
     "REFUNDS_CREATE": REFUND_WEBHOOK_FIELDS,
     "APP_UNINSTALLED": SHOP_WEBHOOK_FIELDS,
+    "INVENTORY_LEVELS_UPDATE": INVENTORY_LEVEL_WEBHOOK_FIELDS,
 }
 
 

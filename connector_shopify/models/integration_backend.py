@@ -48,6 +48,13 @@ class IntegrationBackend(models.Model):
     )
     shopify_catch_up_overlap = fields.Integer("Catch-up overlap (min)", default=15)
     shopify_stock_reason = fields.Char("Stock change reason", default="correction")
+    shopify_follow_levels = fields.Boolean(
+        "Follow Shopify's stock levels",
+        default=True,
+        help="Subscribe to inventory_levels/update: Odoo then knows Shopify's levels as "
+        "they change (its next compare-and-set needs no read) and sends its own stock "
+        "back at once when a level moves on Shopify's side.",
+    )
     shopify_export_products = fields.Boolean(
         "Export products Odoo owns",
         help="Create on Shopify the saleable products whose SKU it lacks, when the "
@@ -125,6 +132,11 @@ class IntegrationBackend(models.Model):
             )
             # The version in UTC: webhooks write '+00:00', GraphQL 'Z'; one key.
             dedup = f"order:{payload.get('id')}:{updated_at}"
+        elif topic == "inventory_levels/update":
+            item, location = payload.get("inventory_item_id"), payload.get("location_id")
+            external_id = f"gid://shopify/InventoryLevel/{location}?inventory_item_id={item}"
+            # One row per level and time: a redelivery folds, a later change is new.
+            dedup = f"inventory_level:{item}:{location}:{updated_at}"
         elif topic == "refunds/create":
             external_id = (
                 payload.get("admin_graphql_api_id") or f"gid://shopify/Refund/{payload.get('id')}"
@@ -186,6 +198,26 @@ class IntegrationBackend(models.Model):
             None,
         ) or (order.currency_id.name if order else self.company_id.currency_id.name)
         return "return", mapping.refund_document(payload, currency)
+
+    def _shopify_map_inventory_level(self, event, payload):
+        """A Shopify level as the canonical ``stock_level`` of the bound SKU
+        (nothing to import for an item Odoo does not sell there)."""
+        item = f"gid://shopify/InventoryItem/{payload['inventory_item_id']}"
+        self.env["integration.binding"].flush_model()
+        self.env.cr.execute(
+            "SELECT external_id FROM integration_binding WHERE backend_id = %s "
+            "AND res_model = 'product.product' AND extra->>'inventory_item_id' = %s LIMIT 1",
+            [self.id, item],
+        )
+        row = self.env.cr.fetchone()
+        if not row or payload.get("available") is None:
+            return None, None
+        return "stock_level", {
+            "sku": row[0],
+            "location_code": f"gid://shopify/Location/{payload['location_id']}",
+            "quantity_available": payload["available"],
+            "updated_at": payload["updated_at"],
+        }
 
     def _shopify_map_uninstalled(self, event, payload):
         self._shopify_uninstalled()

@@ -19,6 +19,8 @@ class IntegrationBackend(models.Model):
         Contract = self.env["integration.contract"]
         wanted = {}
         for topic, rest_topic in queries.WEBHOOK_TOPICS.items():
+            if topic == "INVENTORY_LEVELS_UPDATE" and not self.shopify_follow_levels:
+                continue
             version = self.env["integration.contract.version"].browse(
                 Contract._active_version_id(const.TOPICS[rest_topic]["contract"])
             )

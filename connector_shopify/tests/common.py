@@ -63,6 +63,8 @@ class ShopifyCase(JobRunnerMixin, HttpCase):
                 "circuit_threshold": 3,
                 # Jobs run as they come here; the batch window has its own test.
                 "inbox_batch_window": 0,
+                # Levels followed by webhooks have their own test.
+                "shopify_follow_levels": False,
             }
         )
         cls.env["integration.credential"]._store_secret(cls.backend, "client_secret", CLIENT_SECRET)

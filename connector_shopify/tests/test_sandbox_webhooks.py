@@ -19,6 +19,7 @@ TOPIC_SCHEMAS = {
     "orders/cancelled": "shopify_order",
     "refunds/create": "shopify_refund",
     "app/uninstalled": "shopify_shop",
+    "inventory_levels/update": "shopify_inventory_level",
 }
 
 

@@ -224,3 +224,51 @@ class TestShopifyStock(ShopifyCase):
         self.assertEqual(run.healed_count, 1)
         self.assertEqual(run.line_ids.key, "SHOP-TEE-M@Main")
         self.assertEqual(self.shopify_levels()["SHOP-TEE-M"], 5)
+
+
+@tagged("post_install", "-at_install")
+class TestShopifyLevelsFollowed(ShopifyCase):
+    """inventory_levels/update keeps what Odoo knows of Shopify's levels true:
+    Odoo's own writes echo back as no change; a level moved on Shopify's side
+    is sent back to Odoo's own at once, with no read before the write."""
+
+    def setUp(self):
+        super().setUp()
+        self.backend.shopify_follow_levels = True
+        self.connect()
+
+    def level_deliveries(self):
+        return [d for d in self.deliveries() if d["topic"] == "inventory_levels/update"]
+
+    def test_levels_moved_on_shopify_come_back_to_odoos_without_a_read(self):
+        set_stock(self.products["SHOP-CAP"], self.warehouse.lot_stock_id, 10)
+        self.run_jobs(include_future=True)
+        self.wait_deliveries(1)
+        echoes = self.level_deliveries()
+        self.assertTrue(echoes, "Shopify told of the level Odoo set")
+        self.run_jobs(include_future=True)
+        exports = self.env["queue.job"].search(
+            [("method_name", "=", "_export_stock"), ("id", ">=", self.first_job_id)]
+        )
+        self.assertEqual(len(exports), 1, "Odoo's own write echoing back sends nothing again")
+        # Someone edits the cap's level in Shopify's admin.
+        self.control(
+            "POST",
+            f"/_sandbox/shops/{DOMAIN}/inventory",
+            {"sku": "SHOP-CAP", "location": "Main", "available": 3},
+        )
+        before = len(self.control("GET", f"/_sandbox/shops/{DOMAIN}/calls"))
+        self.wait_deliveries(2)
+        self.run_jobs(include_future=True)
+        event = self.env["integration.event"].search(
+            [("backend_id", "=", self.backend.id), ("topic", "=", "inventory_levels/update")],
+            order="id desc",
+            limit=1,
+        )
+        self.assertEqual(event.state, "done", event.last_error)
+        operations = [
+            c["operation"] for c in self.control("GET", f"/_sandbox/shops/{DOMAIN}/calls")[before:]
+        ]
+        self.assertEqual(operations, ["InventorySet"], "no read: the webhook said it all")
+        levels = self.control("GET", f"/_sandbox/shops/{DOMAIN}/inventory")
+        self.assertEqual(sum(levels["SHOP-CAP"].values()), 10, "Odoo owns stock: back to 10")
