@@ -2,7 +2,7 @@
 # importable by $(PYTHON), or the documented default /opt/odoo19.
 PYTHON ?= python3
 
-.PHONY: run test test-odoo bench bench-stock chaos lint check
+.PHONY: run test test-odoo bench bench-stock chaos lint check dist
 run:
 	$(PYTHON) tools/suite.py run
 
@@ -15,6 +15,11 @@ test-odoo:
 
 check:
 	$(PYTHON) tools/suite.py check
+
+# One wheel per addon into dist/ (whool, OCA's build backend): pip install
+# them beside Odoo 19 and the addons are in Apps, no addons path to edit.
+dist:
+	$(PYTHON) tools/suite.py dist
 
 bench:
 	$(PYTHON) tools/suite.py bench
