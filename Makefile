@@ -2,7 +2,7 @@
 # importable by $(PYTHON), or the documented default /opt/odoo19.
 PYTHON ?= python3
 
-.PHONY: run test test-odoo bench bench-stock chaos lint check dist
+.PHONY: run test test-odoo bench bench-stock chaos lint check dist readme
 run:
 	$(PYTHON) tools/suite.py run
 
@@ -20,6 +20,11 @@ check:
 # them beside Odoo 19 and the addons are in Apps, no addons path to edit.
 dist:
 	$(PYTHON) tools/suite.py dist
+
+# Each addon's README.rst and Apps page (static/description/index.html) from
+# its readme/ fragments, with OCA's oca-gen-addon-readme (tools/readme.py).
+readme:
+	$(PYTHON) tools/readme.py
 
 bench:
 	$(PYTHON) tools/suite.py bench
