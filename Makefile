@@ -38,5 +38,7 @@ bench-stock:
 chaos:
 	$(PYTHON) tools/suite.py chaos
 
+# OCA's checks (.pre-commit-config.yaml's hooks, run from pip: tools/lint.py);
+# pip install -r requirements-lint.txt first.
 lint:
-	$(PYTHON) -m ruff check . && $(PYTHON) -m ruff format --check .
+	$(PYTHON) tools/lint.py
