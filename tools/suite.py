@@ -58,7 +58,10 @@ def find_odoo():
     if os.environ.get("ODOO_PATH"):
         path = os.environ["ODOO_PATH"]
         if not (Path(path) / "odoo" / "release.py").is_file():
-            die(f"Odoo 19 not found: ODOO_PATH={path} is not an Odoo source tree")
+            die(
+                f"Odoo 19 not found: ODOO_PATH={path} is not an Odoo source tree "
+                '(README.rst, "Prerequisites > Getting the runtime")'
+            )
         candidates.append(path)
     probe = subprocess.run(
         [sys.executable, "-c", "import odoo.release as r; print(r.__file__)"],
@@ -79,7 +82,8 @@ def find_odoo():
             return Path(path), scope["version"]
     die(
         "Odoo 19 not found: set ODOO_PATH to an Odoo 19.0 source tree, install "
-        f"it into {sys.executable}, or put it at {DEFAULT_ODOO_PATH} (see README.rst)"
+        f"it into {sys.executable}, or put it at {DEFAULT_ODOO_PATH}; README.rst, "
+        '"Prerequisites > Getting the runtime", has the commands'
     )
 
 
