@@ -46,11 +46,35 @@ def tool():
     return exe
 
 
+ORG = REPO = "integration-suite"
+BRANCH = "19.0"
+
+
 def generate(root):
-    args = [str(tool()), "--org-name=integration-suite", "--repo-name=integration-suite"]
-    args += ["--branch=19.0", "--gen-html", f"--template-filename={TEMPLATE}"]
+    args = [str(tool()), f"--org-name={ORG}", f"--repo-name={REPO}"]
+    args += [f"--branch={BRANCH}", "--gen-html", f"--template-filename={TEMPLATE}"]
     args += [f"--addon-dir={root / addon}" for addon in ADDONS]
     subprocess.run(args, check=True, cwd=root)
+    for addon in ADDONS:
+        local_images(root / addon, addon)
+
+
+def local_images(addon_dir, addon):
+    """Point images back at the addon's own files.
+
+    The tool makes a fragment's relative image path absolute on
+    raw.githubusercontent.com/<org>/<repo>, a repository this suite does not
+    have: README.rst gets ``static/description/<file>`` back, and the Apps
+    page (beside the images) ``<file>``, which Odoo serves from the addon.
+    """
+    remote = f"https://raw.githubusercontent.com/{ORG}/{REPO}/{BRANCH}/{addon}/"
+    for path, prefix in [
+        (addon_dir / "README.rst", remote),
+        (addon_dir / "static" / "description" / "index.html", remote + "static/description/"),
+    ]:
+        text = path.read_text(encoding="utf-8") if path.is_file() else ""
+        if prefix in text:
+            path.write_text(text.replace(prefix, ""), encoding="utf-8")
 
 
 def check():
