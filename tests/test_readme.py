@@ -63,6 +63,23 @@ def test_readme_and_apps_page_are_generated_from_current_fragments(addon):
     assert _digests(index) == [expected], f"{index} is stale: run make readme"
 
 
+# The addons with views: their pages show screenshots of the main ones.
+WITH_SCREENSHOTS = ["integration_governance", "connector_base", "connector_shopify"]
+IMG = re.compile(r'<img alt="[^"]*" src="([^"]+)"')
+
+
+@pytest.mark.parametrize("addon", ADDONS)
+def test_apps_page_images_are_the_addons_own(addon):
+    """Local images sit beside index.html (Odoo serves them from the addon)."""
+    description = ROOT / addon / "static" / "description"
+    sources = IMG.findall((description / "index.html").read_text(encoding="utf-8"))
+    local = [src for src in sources if "//" not in src]
+    assert all((description / src).is_file() for src in local), local
+    assert not [src for src in sources if "raw.githubusercontent.com" in src]
+    if addon in WITH_SCREENSHOTS:
+        assert [src for src in local if src.endswith(".png") and src != "icon.png"], addon
+
+
 @pytest.mark.parametrize("addon", ADDONS)
 def test_apps_page_has_oca_sections(addon):
     addon_dir = ROOT / addon

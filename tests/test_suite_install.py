@@ -47,6 +47,12 @@ class TestSuiteInstall(TransactionCase):
             html = str(module.description_html)
             for title in ("Configuration", "Usage", "Known issues / Roadmap", "Credits"):
                 self.assertIn(title, html, module.name)
+        # Screenshots are served from the addon itself.
+        governance = modules.filtered(lambda m: m.name == "integration_governance")
+        self.assertIn(
+            'src="/integration_governance/static/description/overview.png"',
+            str(governance.description_html),
+        )
 
     def test_every_integrations_action_renders(self):
         actions = self.env["ir.actions.act_window"].search([("res_model", "like", "integration.%")])
