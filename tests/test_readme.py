@@ -102,3 +102,18 @@ def test_the_digest_changes_with_a_fragment(tmp_path):
     before = source_digest(addon)
     (addon / "readme" / "DESCRIPTION.md").write_text("Text, changed.\n")
     assert source_digest(addon) != before
+
+
+def test_the_suite_readme_renders_without_warnings():
+    """README.rst is what a reader gets first: docutils must render all of it."""
+    import docutils.core
+    import docutils.utils
+
+    try:
+        docutils.core.publish_string(
+            (ROOT / "README.rst").read_text(encoding="utf-8"),
+            writer_name="null",
+            settings_overrides={"halt_level": 2, "report_level": 2},
+        )
+    except docutils.utils.SystemMessage as error:
+        pytest.fail(f"README.rst: {error}")
