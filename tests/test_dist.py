@@ -90,15 +90,15 @@ def test_wheels_install_the_suite_into_a_new_database(tmp_path):
     pip = [sys.executable, "-m", "pip", "--python", python]
     _run(pip + ["install", "-q", "--no-deps", "--no-index", *map(str, wheels)])
     # Every requirement of the five wheels is met in that environment, but
-    # the 'odoo' distribution: Odoo 19 runs from its source tree here.
+    # the 'odoo' distribution when Odoo 19 runs from its source tree (here).
     check = subprocess.run(pip + ["check"], capture_output=True, text=True)
     ours = [
         line
         for line in check.stdout.splitlines()
         if line.startswith(tuple(f"odoo-addon-{a.replace('_', '-')} " for a in ADDONS))
     ]
-    assert len(ours) == len(ADDONS), check.stdout
-    assert all(line.endswith("requires odoo, which is not installed.") for line in ours), ours
+    unmet = [line for line in ours if not line.endswith("requires odoo, which is not installed.")]
+    assert not unmet, check.stdout
 
     data_dir = tmp_path / "data"
     lines = [
