@@ -2,7 +2,7 @@
 # importable by $(PYTHON), or the documented default /opt/odoo19.
 PYTHON ?= python3
 
-.PHONY: run test test-odoo bench bench-stock chaos lint check
+.PHONY: run test test-odoo bench bench-stock chaos lint check dist readme
 run:
 	$(PYTHON) tools/suite.py run
 
@@ -16,6 +16,16 @@ test-odoo:
 check:
 	$(PYTHON) tools/suite.py check
 
+# One wheel per addon into dist/ (whool, OCA's build backend): pip install
+# them beside Odoo 19 and the addons are in Apps, no addons path to edit.
+dist:
+	$(PYTHON) tools/suite.py dist
+
+# Each addon's README.rst and Apps page (static/description/index.html) from
+# its readme/ fragments, with OCA's oca-gen-addon-readme (tools/readme.py).
+readme:
+	$(PYTHON) tools/readme.py
+
 bench:
 	$(PYTHON) tools/suite.py bench
 
@@ -28,5 +38,7 @@ bench-stock:
 chaos:
 	$(PYTHON) tools/suite.py chaos
 
+# OCA's checks (.pre-commit-config.yaml's hooks, run from pip: tools/lint.py);
+# pip install -r requirements-lint.txt first.
 lint:
-	$(PYTHON) -m ruff check . && $(PYTHON) -m ruff format --check .
+	$(PYTHON) tools/lint.py

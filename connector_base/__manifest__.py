@@ -7,6 +7,7 @@
     "category": "Sales/Integrations",
     "author": "Integration Suite",
     "license": "LGPL-3",
+    "development_status": "Beta",
     "depends": [
         "integration_governance",
         "queue_job",

@@ -5,6 +5,7 @@
     "category": "Sales/Integrations",
     "author": "Integration Suite",
     "license": "LGPL-3",
+    "development_status": "Alpha",
     "depends": ["connector_base"],
     "data": ["security/ir.model.access.csv"],
     "installable": True,

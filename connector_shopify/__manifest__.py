@@ -5,6 +5,7 @@
     "category": "Sales/Integrations",
     "author": "Integration Suite",
     "license": "LGPL-3",
+    "development_status": "Beta",
     "depends": ["connector_base", "stock_delivery"],
     "external_dependencies": {"python": ["graphql-core"]},
     "data": [

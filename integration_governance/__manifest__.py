@@ -7,6 +7,7 @@
     "category": "Sales/Integrations",
     "author": "Integration Suite",
     "license": "LGPL-3",
+    "development_status": "Beta",
     "depends": ["mail", "sale_stock", "account"],
     "external_dependencies": {"python": ["jsonschema"]},
     "data": [

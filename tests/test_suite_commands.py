@@ -25,6 +25,8 @@ def test_test_command_explains_missing_odoo_in_one_line():
     assert len(lines) == 1
     assert "Odoo 19 not found" in lines[0]
     assert "/nonexistent/odoo" in lines[0]
+    assert "Prerequisites > Getting the runtime" in lines[0]
+    assert "Getting the runtime\n-------------------" in (ROOT / "README.rst").read_text()
 
 
 def test_check_names_the_odoo_it_found():

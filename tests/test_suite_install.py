@@ -39,6 +39,21 @@ class TestSuiteInstall(TransactionCase):
             self.assertTrue((ROOT / addon / "readme/DESCRIPTION.md").is_file(), addon)
             self.assertTrue((ROOT / addon / "security/ir.model.access.csv").is_file(), addon)
 
+    def test_apps_page_shows_the_generated_readme(self):
+        """Apps shows static/description/index.html (made by make readme)."""
+        modules = self.env["ir.module.module"].search([("name", "in", ADDONS)])
+        self.assertEqual(len(modules), len(ADDONS))
+        for module in modules:
+            html = str(module.description_html)
+            for title in ("Configuration", "Usage", "Known issues / Roadmap", "Credits"):
+                self.assertIn(title, html, module.name)
+        # Screenshots are served from the addon itself.
+        governance = modules.filtered(lambda m: m.name == "integration_governance")
+        self.assertIn(
+            'src="/integration_governance/static/description/overview.png"',
+            str(governance.description_html),
+        )
+
     def test_every_integrations_action_renders(self):
         actions = self.env["ir.actions.act_window"].search([("res_model", "like", "integration.%")])
         self.assertGreater(len(actions), 10)

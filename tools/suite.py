@@ -58,7 +58,10 @@ def find_odoo():
     if os.environ.get("ODOO_PATH"):
         path = os.environ["ODOO_PATH"]
         if not (Path(path) / "odoo" / "release.py").is_file():
-            die(f"Odoo 19 not found: ODOO_PATH={path} is not an Odoo source tree")
+            die(
+                f"Odoo 19 not found: ODOO_PATH={path} is not an Odoo source tree "
+                '(README.rst, "Prerequisites > Getting the runtime")'
+            )
         candidates.append(path)
     probe = subprocess.run(
         [sys.executable, "-c", "import odoo.release as r; print(r.__file__)"],
@@ -79,7 +82,8 @@ def find_odoo():
             return Path(path), scope["version"]
     die(
         "Odoo 19 not found: set ODOO_PATH to an Odoo 19.0 source tree, install "
-        f"it into {sys.executable}, or put it at {DEFAULT_ODOO_PATH} (see README.rst)"
+        f"it into {sys.executable}, or put it at {DEFAULT_ODOO_PATH}; README.rst, "
+        '"Prerequisites > Getting the runtime", has the commands'
     )
 
 
@@ -871,6 +875,36 @@ def cmd_chaos(args):
     return chaos.main()
 
 
+def build_wheels(dest):
+    """One wheel per addon (whool, OCA's build backend), named as OCA names them.
+
+    whool takes each addon's files from git and its dependencies from the
+    manifest; ``--no-build-isolation`` uses the whool of this Python, so no
+    index is needed at build time.
+    """
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    for old in dest.glob("odoo_addon_*.whl"):
+        old.unlink()
+    if subprocess.run([sys.executable, "-c", "import whool"], capture_output=True).returncode:
+        say("installing whool (the wheels' build backend)")
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "whool"], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation"]
+        + ["-w", str(dest)]
+        + [str(ROOT / addon) for addon in SUITE_ADDONS],
+        check=True,
+        cwd=ROOT,
+    )
+    return sorted(dest.glob("odoo_addon_*.whl"))
+
+
+def cmd_dist(args):
+    for wheel in build_wheels(args.dest):
+        print(wheel)
+    return 0
+
+
 def cmd_check(args):
     odoo_path, version = find_odoo()
     print(f"Odoo {version} at {odoo_path}")
@@ -886,6 +920,9 @@ def main():
     test.set_defaults(func=cmd_test)
     sub.add_parser("odoo-tests").set_defaults(func=cmd_odoo_tests)
     sub.add_parser("check").set_defaults(func=cmd_check)
+    dist = sub.add_parser("dist")
+    dist.add_argument("--dest", default=str(ROOT / "dist"))
+    dist.set_defaults(func=cmd_dist)
     sub.add_parser("bench").set_defaults(func=cmd_bench)
     sub.add_parser("bench-stock").set_defaults(func=cmd_bench_stock)
     sub.add_parser("chaos").set_defaults(func=cmd_chaos)

@@ -111,8 +111,8 @@ def mask_text(text):
     if stripped[:1] in ("{", "["):
         try:
             data = json.loads(stripped)
-        except ValueError:
-            pass
+        except ValueError:  # pylint: disable=except-pass
+            pass  # not JSON after all: masked as text below
         else:
             masked = mask_data(data)
             return text if masked == data else json.dumps(masked, ensure_ascii=False)

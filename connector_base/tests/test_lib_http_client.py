@@ -51,7 +51,7 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)
-        except (BrokenPipeError, ConnectionResetError):
+        except (BrokenPipeError, ConnectionResetError):  # pylint: disable=except-pass
             pass  # the client timed out and went away
 
     do_GET = do_POST = do_PUT = _handle

@@ -1,5 +1,8 @@
 """``python3 -m sandbox --port 8899 [--demo] [--trickle SECONDS]``."""
 
+# A command line tool: it prints where it listens, for a person.
+# pylint: disable=print-used
+
 import argparse
 import contextlib
 import itertools

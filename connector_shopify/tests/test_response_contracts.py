@@ -133,6 +133,7 @@ class TestResponseSchema(BaseCase):
     """
 
     def setUp(self):
+        super().setUp()
         self.schema = graphql.build_schema(self.SDL)
 
     def test_construct_by_construct(self):

@@ -72,9 +72,14 @@ class TestShopifyMoney(ShopifyCase):
         # Odoo rounds the order's tax once, on the total; Shopify each line.
         self.env.company.tax_calculation_rounding_method = "round_globally"
 
-    def three_cheap_lines(self, tax_lines=STATE_TAX):
+    def three_cheap_lines(self, tax_lines=None):
         return [
-            {"sku": sku, "quantity": 1, "price": "0.90", "tax_lines": tax_lines}
+            {
+                "sku": sku,
+                "quantity": 1,
+                "price": "0.90",
+                "tax_lines": STATE_TAX if tax_lines is None else tax_lines,
+            }
             for sku in ("SHOP-TEE-M", "SHOP-MUG", "SHOP-CAP")
         ]
 

@@ -166,7 +166,9 @@ class IntegrationExceptionEdit(models.Model):
             }
         )
         exception.message_post(
-            body=self.env._("Edit-and-replay (%s):\n%s", self.state, self.diff or "")
+            body=self.env._(
+                "Edit-and-replay (%(state)s):\n%(diff)s", state=self.state, diff=self.diff or ""
+            )
         )
         return ok
 

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 from ..lib import payload as payload_lib
 from ..lib.vocabulary import DIRECTIONS
@@ -233,7 +234,7 @@ class IntegrationLineage(models.Model):
         row = self.env.cr.fetchone()
         return row[0] if row else ""
 
-    def write(self, vals):
+    def write(self, vals):  # pylint: disable=method-required-super  # append-only: no write at all
         raise UserError(self.env._("Lineage is append-only: steps cannot be changed."))
 
     def unlink(self):
@@ -292,9 +293,13 @@ class IntegrationLineage(models.Model):
         secret every row that verifies under the old, unkeyed hash. A trace is
         re-keyed up to its first old break only, so a break stays a break.
         Returns the number of rows re-keyed."""
-        columns = ", ".join(("id", "prev_hash", "row_hash") + CHAINED_FIELDS)
+        columns = SQL(", ").join(
+            SQL.identifier(c) for c in ("id", "prev_hash", "row_hash") + CHAINED_FIELDS
+        )
         self.flush_model()
-        self.env.cr.execute(f"SELECT {columns} FROM integration_lineage ORDER BY trace_id, id")
+        self.env.cr.execute(
+            SQL("SELECT %s FROM integration_lineage ORDER BY trace_id, id", columns)
+        )
         key = self._chain_key()
         old_tail, new_tail, broken, updates = {}, {}, set(), []
         for row in self.env.cr.dictfetchall():
@@ -335,9 +340,9 @@ class IntegrationLineage(models.Model):
         breaks = self.check_chain(traces)
         message = (
             self.env._(
-                "%s break(s): %s",
-                len(breaks),
-                ", ".join(f"#{b['lineage_id']} ({b['reason']})" for b in breaks[:20]),
+                "%(count)s break(s): %(breaks)s",
+                count=len(breaks),
+                breaks=", ".join(f"#{b['lineage_id']} ({b['reason']})" for b in breaks[:20]),
             )
             if breaks
             else self.env._("Every hash chain checked is intact.")

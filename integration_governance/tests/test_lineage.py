@@ -54,8 +54,8 @@ class TestLineage(GovernanceCase):
 
     def unkey(self, trace):
         """Rewrite a trace's hashes the way 19.0.1.0.0 wrote them (no key)."""
-        from odoo.addons.integration_governance.lib import payload as payload_lib
-        from odoo.addons.integration_governance.models.integration_lineage import (
+        from ..lib import payload as payload_lib
+        from ..models.integration_lineage import (
             CHAINED_FIELDS,
             _chained,
         )

@@ -181,8 +181,8 @@ class TestLeastPrivilege(GovernanceCase):
 
     def test_chain_check_catches_a_forged_row(self):
         """A row inserted behind the service's back, hashed the public way."""
-        from odoo.addons.integration_governance.lib import payload as payload_lib
-        from odoo.addons.integration_governance.models.integration_lineage import _chained
+        from ..lib import payload as payload_lib
+        from ..models.integration_lineage import _chained
 
         trace = "d" * 32
         first = self.Lineage.record_step("received", trace_id=trace, system=self.shop)
