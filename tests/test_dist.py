@@ -24,13 +24,8 @@ from odoo.tools import config as odoo_config
 
 ROOT = Path(__file__).resolve().parent.parent
 ODOO_PATH = Path(odoo.release.__file__).resolve().parent.parent
-ADDONS = [
-    "integration_governance",
-    "connector_base",
-    "connector_shopify",
-    "connector_marketplace",
-    "connector_3pl",
-]
+# Every addon of the suite: each folder at the root with a manifest.
+ADDONS = sorted(manifest.parent.name for manifest in ROOT.glob("*/__manifest__.py"))
 DB_OPTIONS = ("db_host", "db_port", "db_user", "db_password")
 
 

@@ -18,13 +18,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-ADDONS = [
-    "integration_governance",
-    "connector_base",
-    "connector_shopify",
-    "connector_marketplace",
-    "connector_3pl",
-]
+# Every addon of the suite: each folder at the root with a manifest.
+ADDONS = sorted(manifest.parent.name for manifest in ROOT.glob("*/__manifest__.py"))
 DIGEST = re.compile(r"!! source digest: (sha256:[0-9a-f]{64})")
 # OCA's sections: (fragment, title on the page); Credits is always there.
 SECTIONS = [

@@ -7,13 +7,8 @@ from pathlib import Path
 from odoo.tests.common import TransactionCase
 
 ROOT = Path(__file__).resolve().parent.parent
-ADDONS = [
-    "integration_governance",
-    "connector_base",
-    "connector_shopify",
-    "connector_marketplace",
-    "connector_3pl",
-]
+# Every addon of the suite: each folder at the root with a manifest.
+ADDONS = sorted(manifest.parent.name for manifest in ROOT.glob("*/__manifest__.py"))
 
 
 class TestSuiteInstall(TransactionCase):

@@ -18,13 +18,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ADDONS = [
-    "integration_governance",
-    "connector_base",
-    "connector_shopify",
-    "connector_marketplace",
-    "connector_3pl",
-]
+# Every addon of the suite: each folder at the root with a manifest.
+ADDONS = sorted(manifest.parent.name for manifest in ROOT.glob("*/__manifest__.py"))
 TOOLS = {
     "ruff": "ruff",
     "pylint_odoo": "pylint-odoo",

@@ -148,6 +148,14 @@ class ShopifyCase(JobRunnerMixin, HttpCase):
     def create_order(self, **kwargs):
         return self.control("POST", f"/_sandbox/shops/{DOMAIN}/orders", self.order_body(**kwargs))
 
+    def edit_on_shopify(self, sku, available):
+        """A level changed on Shopify's side (its admin, a sale)."""
+        self.control(
+            "POST",
+            f"/_sandbox/shops/{DOMAIN}/inventory",
+            {"sku": sku, "location": "Main", "available": available},
+        )
+
     def deliveries(self):
         return self.control("GET", f"/_sandbox/shops/{DOMAIN}/webhooks/deliveries")
 

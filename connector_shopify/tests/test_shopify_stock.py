@@ -17,6 +17,13 @@ class TestShopifyStock(ShopifyCase):
     def set_odoo_stock(self, sku, quantity):
         set_stock(self.products[sku], self.warehouse.lot_stock_id, quantity)
 
+    def sync_odoo_levels(self, quantities):
+        """Odoo's stock of SKUS set to ``quantities`` and exported to Shopify."""
+        for sku, quantity in zip(SKUS, quantities, strict=True):
+            self.set_odoo_stock(sku, quantity)
+        self.run_jobs(include_future=True)
+        self.assertEqual(self.shopify_levels(), dict(zip(SKUS, quantities, strict=True)))
+
     def shopify_levels(self):
         levels = self.control("GET", f"/_sandbox/shops/{DOMAIN}/inventory")
         return {sku: sum(by_location.values()) for sku, by_location in levels.items()}
@@ -71,11 +78,7 @@ class TestShopifyStock(ShopifyCase):
         self.assertEqual(self.shopify_levels()["SHOP-CAP"], 10)
         # Shopify sells 2 (its quantity moves to 8) before Odoo knows of it;
         # meanwhile Odoo receives 5 more.
-        self.control(
-            "POST",
-            f"/_sandbox/shops/{DOMAIN}/inventory",
-            {"sku": "SHOP-CAP", "location": "Main", "available": 8},
-        )
+        self.edit_on_shopify("SHOP-CAP", 8)
         self.set_odoo_stock("SHOP-CAP", 15)
         self.run_jobs(include_future=True)
         calls = self.inventory_calls()
@@ -86,17 +89,10 @@ class TestShopifyStock(ShopifyCase):
         self.assertEqual(self.shopify_levels()["SHOP-CAP"], 15)
 
     def test_a_refused_compare_in_a_known_levels_sync_rereads_only_that_item(self):
-        for sku, quantity in zip(SKUS, (10, 11, 12), strict=True):
-            self.set_odoo_stock(sku, quantity)
-        self.run_jobs(include_future=True)
-        self.assertEqual(self.shopify_levels(), dict(zip(SKUS, (10, 11, 12), strict=True)))
+        self.sync_odoo_levels((10, 11, 12))
         # Shopify sells a mug meanwhile; Odoo then changes all three levels,
         # knowing them from its own writes: no read before writing.
-        self.control(
-            "POST",
-            f"/_sandbox/shops/{DOMAIN}/inventory",
-            {"sku": "SHOP-MUG", "location": "Main", "available": 9},
-        )
+        self.edit_on_shopify("SHOP-MUG", 9)
         before = len(self.control("GET", f"/_sandbox/shops/{DOMAIN}/calls"))
         for sku, quantity in zip(SKUS, (20, 21, 22), strict=True):
             self.set_odoo_stock(sku, quantity)
@@ -137,17 +133,10 @@ class TestShopifyStock(ShopifyCase):
         self.assertEqual(self.shopify_levels()["SHOP-MUG"], 6)
 
     def test_full_sync_reads_every_level_in_one_bulk_query_and_corrects_drift(self):
-        for sku, quantity in zip(SKUS, (4, 5, 6), strict=True):
-            self.set_odoo_stock(sku, quantity)
-        self.run_jobs(include_future=True)
-        self.assertEqual(self.shopify_levels(), dict(zip(SKUS, (4, 5, 6), strict=True)))
+        self.sync_odoo_levels((4, 5, 6))
         # Someone edits Shopify's quantity and no webhook tells Odoo: what Odoo
         # knows (5) is wrong; only reading Shopify's truth finds it.
-        self.control(
-            "POST",
-            f"/_sandbox/shops/{DOMAIN}/inventory",
-            {"sku": SKUS[1], "location": "Main", "available": 1},
-        )
+        self.edit_on_shopify(SKUS[1], 1)
         before = len(self.operations())
         outcome = self.full_sync()
         self.assertIn("1 changed", outcome)
@@ -213,11 +202,7 @@ class TestShopifyStock(ShopifyCase):
     def test_reconciliation_heals_every_mismatch(self):
         self.set_odoo_stock("SHOP-TEE-M", 5)
         self.run_jobs(include_future=True)
-        self.control(
-            "POST",
-            f"/_sandbox/shops/{DOMAIN}/inventory",
-            {"sku": "SHOP-TEE-M", "location": "Main", "available": 50},
-        )
+        self.edit_on_shopify("SHOP-TEE-M", 50)
         run = self.as_job(lambda backend: backend._reconcile_stock())
         self.assertEqual(run.compared_count, len(SKUS))
         self.assertEqual(run.mismatched_count, 1)
@@ -252,11 +237,7 @@ class TestShopifyLevelsFollowed(ShopifyCase):
         )
         self.assertEqual(len(exports), 1, "Odoo's own write echoing back sends nothing again")
         # Someone edits the cap's level in Shopify's admin.
-        self.control(
-            "POST",
-            f"/_sandbox/shops/{DOMAIN}/inventory",
-            {"sku": "SHOP-CAP", "location": "Main", "available": 3},
-        )
+        self.edit_on_shopify("SHOP-CAP", 3)
         before = len(self.control("GET", f"/_sandbox/shops/{DOMAIN}/calls"))
         self.wait_deliveries(2)
         self.run_jobs(include_future=True)
