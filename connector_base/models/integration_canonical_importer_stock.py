@@ -27,15 +27,18 @@ class IntegrationCanonicalImporter(models.AbstractModel):
             return self.env["product.product"]
         location, quantity = doc["location_code"], doc["quantity_available"]
         if ((binding.extra or {}).get("levels") or {}).get(location) != quantity:
-            Binding.flush_model(["extra"])
+            supported = backend._stock_supported()
+            Binding.flush_model(["extra", "stock_dirty"])
+            # One statement in this transaction: the level and the mark. (The
+            # mark's own short transaction, as exports use, would wait on this
+            # row's lock held right here: a worker waiting on itself.)
             self.env.cr.execute(
                 "UPDATE integration_binding SET extra = jsonb_set(COALESCE(extra, '{}'::jsonb),"
                 " '{levels}', COALESCE(extra->'levels', '{}'::jsonb) || jsonb_build_object(%s,"
-                " %s::int)) WHERE id = %s",
-                [location, quantity, binding.id],
+                " %s::int)), stock_dirty = stock_dirty OR %s WHERE id = %s",
+                [location, quantity, supported, binding.id],
             )
-            binding.invalidate_recordset(["extra"])
-            if backend._stock_supported():
-                backend._stock_set_dirty(binding, True)
+            binding.invalidate_recordset(["extra", "stock_dirty"])
+            if supported:
                 backend._coalesce("_export_stock", flow="stock_out")
         return self.env["product.product"].sudo().browse(binding.res_id)
