@@ -30,6 +30,7 @@
         "views/integration_message_views.xml",
         "views/integration_binding_views.xml",
         "views/integration_circuit_views.xml",
+        "views/channel_origin_views.xml",
         "views/menus.xml",
     ],
     "installable": True,
