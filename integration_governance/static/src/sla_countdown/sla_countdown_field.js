@@ -3,6 +3,7 @@ import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 import { standardFieldProps } from "@web/views/fields/standard_field_props";
 
+const { DateTime } = luxon;
 const OPEN_STATES = ["new", "in_progress"];
 
 /** "2 h 10 min", "45 min", "3 d 4 h": the way a person says a duration. */
@@ -30,8 +31,8 @@ export class SlaCountdownField extends Component {
     static props = { ...standardFieldProps };
 
     setup() {
-        this.state = useState({ now: luxon.DateTime.now() });
-        const timer = setInterval(() => (this.state.now = luxon.DateTime.now()), 20000);
+        this.state = useState({ now: DateTime.now() });
+        const timer = setInterval(() => (this.state.now = DateTime.now()), 20000);
         onWillUnmount(() => clearInterval(timer));
     }
 
@@ -41,6 +42,10 @@ export class SlaCountdownField extends Component {
 
     get visible() {
         return Boolean(this.deadline) && OPEN_STATES.includes(this.props.record.data.state);
+    }
+
+    get title() {
+        return this.deadline.toLocaleString(DateTime.DATETIME_MED);
     }
 
     get minutesLeft() {
