@@ -1,6 +1,7 @@
 import json
 
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.modules import get_manifest
 
 from .common import CLOSED_ORDER, GovernanceCase
 
@@ -236,7 +237,9 @@ class TestShippedContracts(GovernanceCase):
         version = self.shipped("1.0.0")
         self.assertEqual(version.state, "active")
         self.assertEqual(version.origin_module, "integration_governance")
-        self.assertEqual(version.origin_module_version, "19.0.1.1.0")
+        self.assertEqual(
+            version.origin_module_version, get_manifest("integration_governance")["version"]
+        )
         self.assertFalse(version.approver_id)
         # The origin is a lifecycle field: nobody writes it by hand.
         with self.assertRaises(AccessError):
