@@ -37,14 +37,24 @@ def lanes(steps):
     return order
 
 
-def positions(steps, width=96.0):
-    """Left offset (percent) of each step on the journey's time axis."""
+def positions(steps, width=88.0, gap=10.0):
+    """Left offset (percent) of each step on the journey's time axis; steps
+    of one lane closer in time than their badges are wide are pushed right
+    so that none hides another (the order on the axis stays the time's)."""
     times = [s["at"] for s in steps]
     if not times:
         return []
     start, end = min(times), max(times)
     span = (end - start).total_seconds() or 1.0
-    return [round((s["at"] - start).total_seconds() / span * width, 2) for s in steps]
+    lefts, last = [], {}
+    for step in steps:
+        left = (step["at"] - start).total_seconds() / span * width
+        lane = lane_of(step)
+        if lane in last:
+            left = max(left, last[lane] + gap)
+        last[lane] = left
+        lefts.append(round(min(left, 100.0 - gap / 2), 2))
+    return lefts
 
 
 def format_duration(seconds):
