@@ -124,7 +124,7 @@ PUBLIC_METHODS = {
     },
     "integration.team": ORM,
     "integration.throttle": ORM,
-    "integration.trace.finder": ORM,
+    "integration.trace.finder": {**ORM, "action_find": "reader (saves the query)"},
     "integration.trace": {**ORM, "action_open_journey": "reader"},
     "integration.ownership.matrix": {**ORM, "action_edit_rules": "manager (write on rules)"},
     "integration.sla.clock.mixin": ORM,

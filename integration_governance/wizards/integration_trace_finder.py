@@ -172,6 +172,12 @@ class IntegrationTraceFinder(models.TransientModel):
             "breached": exception.sla_breached,
         }
 
+    def action_find(self):
+        """The Find button: the form saves the query, which makes the journey's
+        links navigable (a dirty form would hold them back)."""
+        self.ensure_one()
+        return True
+
     @api.private
     @api.model
     def open_for(self, trace_id=None, record=None, query=None):
