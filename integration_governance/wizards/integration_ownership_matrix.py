@@ -22,6 +22,10 @@ class IntegrationOwnershipMatrix(models.TransientModel):
     matrix = fields.Html(compute="_compute_matrix", sanitize=False, readonly=True)
     can_edit = fields.Boolean(compute="_compute_matrix")
 
+    def _compute_display_name(self):
+        for matrix in self:
+            matrix.display_name = self.env._("Ownership matrix")
+
     @api.model
     def _cells(self):
         """{(business object, field or ''): {"rule", "cells": {system id: key}}}
@@ -81,9 +85,9 @@ class IntegrationOwnershipMatrix(models.TransientModel):
     def _row(self, label, row, systems, labels, policies, bold=False, fields=()):
         title = escape(label)
         if fields:
-            title = Markup("%s <small class='text-muted'>(%s fields)</small>") % (
+            title = Markup("%s <small class='text-muted'>(%s)</small>") % (
                 label,
-                len(fields),
+                self.env._("%s field rule(s)", len(fields)),
             )
         cells = []
         for system in systems:
