@@ -37,7 +37,7 @@ def lanes(steps):
     return order
 
 
-def positions(steps, width=88.0, gap=10.0):
+def positions(steps, width=76.0, gap=9.0):
     """Left offset (percent) of each step on the journey's time axis; steps
     of one lane closer in time than their badges are wide are pushed right
     so that none hides another (the order on the axis stays the time's)."""
@@ -53,7 +53,7 @@ def positions(steps, width=88.0, gap=10.0):
         if lane in last:
             left = max(left, last[lane] + gap)
         last[lane] = left
-        lefts.append(round(min(left, 100.0 - gap / 2), 2))
+        lefts.append(round(min(left, 100.0 - 1.5 * gap), 2))
     return lefts
 
 
@@ -103,6 +103,19 @@ def render(subject, steps, exceptions, step_labels):
                 )
             )
         html.append(Markup("</div></div>"))
+    if steps:
+        start, end = min(s["at"] for s in steps), max(s["at"] for s in steps)
+        html.append(
+            Markup(
+                "<div class='d-flex small text-muted' style='margin-left:9rem'>"
+                "<span>%s</span><span class='ms-auto'>%s (%s later)</span></div>"
+            )
+            % (
+                f"{start:%Y-%m-%d %H:%M:%S}",
+                f"{end:%Y-%m-%d %H:%M:%S}",
+                format_duration((end - start).total_seconds()),
+            )
+        )
     html.append(Markup("</div>"))
     if exceptions:
         html.append(_exceptions(exceptions))
