@@ -3,7 +3,7 @@
     "summary": "The governed, asynchronous pipeline channel connectors run on: "
     "backends, credential vault, inbox, outbound log, jobs, bindings, "
     "canonical documents and importers.",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "Sales/Integrations",
     "author": "Integration Suite",
     "license": "LGPL-3",
@@ -31,6 +31,7 @@
         "views/integration_message_views.xml",
         "views/integration_binding_views.xml",
         "views/integration_circuit_views.xml",
+        "views/channel_origin_views.xml",
         "views/menus.xml",
     ],
     "installable": True,

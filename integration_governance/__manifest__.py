@@ -3,7 +3,7 @@
     "summary": "Governance for every integration: system-of-record rules, "
     "versioned interface contracts, an SLA-owned exception queue, lineage "
     "and reconciliation runs.",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "Sales/Integrations",
     "author": "Integration Suite",
     "license": "LGPL-3",
@@ -26,13 +26,22 @@
         "views/integration_exception_route_views.xml",
         "views/integration_exception_edit_views.xml",
         "views/integration_lineage_views.xml",
+        "views/integration_trace_views.xml",
         "views/integration_reconciliation_run_views.xml",
         "views/business_document_views.xml",
+        "views/res_config_settings_views.xml",
         "wizards/integration_exception_state_wizard_views.xml",
         "wizards/integration_trace_finder_views.xml",
         "views/menus.xml",
     ],
     "demo": ["demo/integration_demo.xml"],
+    "assets": {
+        "web.assets_backend": [
+            "integration_governance/static/src/**/*.js",
+            "integration_governance/static/src/**/*.xml",
+        ],
+        "web.assets_tests": ["integration_governance/static/tests/tours/*.js"],
+    },
     "installable": True,
     "application": True,
 }

@@ -41,6 +41,8 @@ PUBLIC_METHODS = {
         "action_regenerate_webhook_token": "manager",
         "action_rotate_secrets": "manager",
         "action_open_events": "reader",
+        "action_open_health_24h": "user (reads lineage)",
+        "action_open_health_7d": "user (reads lineage)",
         "action_shopify_check_webhooks": "manager",
         "action_shopify_clear_attention": "manager",
         "action_shopify_import_catalog": "manager",
@@ -86,6 +88,7 @@ PUBLIC_METHODS = {
         "action_edit_and_replay": "user",
         "action_open_related": "reader",
         "action_open_trace": "reader",
+        "action_open_queue": "user",
     },
     "integration.exception.edit": {
         **ORM,
@@ -115,10 +118,16 @@ PUBLIC_METHODS = {
         **ORM,
         "action_open_exceptions": "reader",
         "action_open_breaches": "reader",
+        "action_open_at_risk": "reader",
+        "action_open_activity_24h": "user (reads lineage)",
+        "action_open_activity_7d": "user (reads lineage)",
     },
     "integration.team": ORM,
     "integration.throttle": ORM,
-    "integration.trace.finder": ORM,
+    "integration.trace.finder": {**ORM, "action_find": "reader (saves the query)"},
+    "integration.trace": {**ORM, "action_open_journey": "reader"},
+    "integration.ownership.matrix": {**ORM, "action_edit_rules": "manager (write on rules)"},
+    "integration.sla.clock.mixin": ORM,
     "integration.traceable.mixin": {**ORM, "action_view_integration_traces": "reader"},
     "account.move": ORM,  # action_view_integration_traces: integration.traceable.mixin
     "sale.order": ORM,  # action_view_integration_traces: integration.traceable.mixin
@@ -141,7 +150,8 @@ PRIVATE_SERVICES = {
     "integration.contract.version": ["validate", "classification_of", "mask_payload"],
     "integration.sor.rule": ["filter_values"],
     "integration.reconciliation.run": ["start", "add_mismatch", "finish"],
-    "integration.trace.finder": ["find_traces", "open_for"],
+    "integration.trace.finder": ["find_traces", "find_journeys", "open_for"],
+    "integration.trace": ["journeys_of", "journey_of_record"],
 }
 
 

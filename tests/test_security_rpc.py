@@ -36,6 +36,8 @@ PRIVATE_SERVICES = [
     ("integration.reconciliation.run", "finish", [0], {}),
     ("integration.trace.finder", "find_traces", [], {"query": "#1001"}),
     ("integration.trace.finder", "open_for", [], {"query": "#1001"}),
+    ("integration.trace.finder", "find_journeys", [], {"query": "#1001"}),
+    ("integration.trace", "journeys_of", [["0" * 32]], {}),
 ]
 # Models a portal user must not read at all.
 INTEGRATION_MODELS = [
@@ -55,6 +57,7 @@ INTEGRATION_MODELS = [
     "integration.sor.rule",
     "integration.system",
     "integration.team",
+    "integration.trace",
 ]
 
 

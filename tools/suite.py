@@ -97,6 +97,7 @@ def ensure_requirements(odoo_path):
     """Install the suite's Python requirements into this Python when missing."""
     check = (
         "import requests, cryptography, jsonschema, pytest_odoo, openupgradelib, prometheus_client;"
+        "import websocket;"
         "import importlib.util as u, sys;"
         "sys.exit(0 if u.find_spec('odoo.addons.queue_job') else 1)"
     )
@@ -464,7 +465,13 @@ def cmd_run(args):
             "run",
             db_name,
             workers=int(os.environ.get("ODOO_WORKERS", "2")),
-            extra=[f"http_port = {port}", "proxy_mode = False"],
+            extra=[
+                f"http_port = {port}",
+                # The workers' longpolling port: several servers on one machine
+                # each need their own (ODOO_GEVENT_PORT).
+                f"gevent_port = {os.environ.get('ODOO_GEVENT_PORT', '8072')}",
+                "proxy_mode = False",
+            ],
         )
         if database_exists(odoo_path, config, db_name):
             say(f"reusing database {db_name}")

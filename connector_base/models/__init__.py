@@ -21,3 +21,5 @@ from . import integration_backend_reconcile_stock
 from . import integration_backend_shipment
 from . import stock_move
 from . import stock_picking
+from . import sale_order
+from . import account_move

@@ -5,6 +5,7 @@ import time
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.addons.integration_governance.lib import payload as payload_lib
 from odoo.exceptions import AccessError, UserError
 
 from ..lib import retry as retry_lib
@@ -116,6 +117,9 @@ class IntegrationBackend(models.Model):
     )
     backlog = fields.Integer(compute="_compute_health")
     error_rate_24h = fields.Float("Error rate 24h (%)", compute="_compute_health")
+    # Health over time: the backend's system's throughput and errors, drawn.
+    health_24h = fields.Html("Last 24 hours", related="system_id.activity_24h")
+    health_7d = fields.Html("Last 7 days", related="system_id.activity_7d")
     degraded = fields.Boolean(compute="_compute_health")
 
     _code_unique = models.Constraint("UNIQUE(code)", "A backend's code must be unique.")
@@ -163,6 +167,15 @@ class IntegrationBackend(models.Model):
             backend.degraded = (
                 backend.circuit_state == "open" or backend.backlog > backend.backlog_threshold
             )
+
+    def action_open_health_24h(self):
+        """What went wrong when: the last 24 hours as a graph (Integration User)."""
+        self.ensure_one()
+        return self.system_id.action_open_activity_24h()
+
+    def action_open_health_7d(self):
+        self.ensure_one()
+        return self.system_id.action_open_activity_7d()
 
     # ---------------------------------------------------------------- CRUD
     @api.model_create_multi
@@ -232,6 +245,21 @@ class IntegrationBackend(models.Model):
         refused with 400 and nothing is stored.
         """
         return None
+
+    def _channel_admin_url(self, binding):
+        """Hook: the address of a bound record (an order) in the channel's own
+        admin, for a person to open; None when the channel has none."""
+        return None
+
+    def _event_trace_id(self, description):
+        """Hook: the trace id of a delivery's business transaction, derived
+        from (system, object, external id) so that a webhook, another topic
+        and a catch-up poll of the same order share one trace. Default
+        object: the topic's family (``orders`` of ``orders/updated``)."""
+        topic = description.get("topic") or ""
+        return payload_lib.business_trace_id(
+            self.system_id.code or self.code, topic.split("/")[0], description.get("external_id")
+        )
 
     def _event_contract_code(self, event):
         """Hook: the channel contract an event's payload must meet (None: no check)."""

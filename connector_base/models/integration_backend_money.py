@@ -85,3 +85,36 @@ class IntegrationBackend(models.Model):
             impact_amount=abs(order.amount_tax - expected),
             name=f"Tax mismatch on {channel} order {name}",
         )
+
+    def _ensure_sale_tax(self, name, rate):
+        """The company's excluded sale tax of ``rate`` percent, created when
+        missing, in a tax group of its own name (so a 7.25 % tax never shows
+        as another group's "Tax 15%" on orders and invoices)."""
+        self.ensure_one()
+        company = self.company_id
+        Tax = self.env["account.tax"].sudo()
+        tax = Tax.search(
+            [
+                ("type_tax_use", "=", "sale"),
+                ("amount_type", "=", "percent"),
+                ("amount", "=", rate),
+                ("price_include", "=", False),
+                ("company_id", "=", company.id),
+            ],
+            limit=1,
+        ) or Tax.create(
+            {
+                "name": name,
+                "amount": rate,
+                "amount_type": "percent",
+                "type_tax_use": "sale",
+                "company_id": company.id,
+            }
+        )
+        Group = self.env["account.tax.group"].sudo()
+        group = Group.search(
+            [("name", "=", name), ("company_id", "=", company.id)], limit=1
+        ) or Group.create({"name": name, "company_id": company.id, "country_id": tax.country_id.id})
+        if tax.tax_group_id != group:
+            tax.tax_group_id = group
+        return tax

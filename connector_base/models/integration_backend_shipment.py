@@ -120,6 +120,9 @@ class IntegrationBackend(models.Model):
     def _trace_of(self, record):
         """The trace a record's business transaction came in on (its first
         lineage step): an order's shipments join the order's trace."""
+        journey = self.env["integration.trace"].journey_of_record(record)
+        if journey:
+            return journey.trace_id
         step = (
             self.env["integration.lineage"]
             .sudo()

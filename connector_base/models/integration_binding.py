@@ -73,6 +73,8 @@ class IntegrationBinding(models.Model):
         binding = self.sudo().browse(binding_id)
         if binding.res_id != record.id:
             binding.write(values)
+        if hasattr(record, "_integration_channel_origin"):
+            record._integration_channel_origin(binding)
         return binding
 
     @api.model

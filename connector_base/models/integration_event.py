@@ -116,8 +116,11 @@ class IntegrationEvent(models.Model):
         picks it up again, instead of being folded away as a duplicate.
         """
         kept = {k: v for k, v in headers.items() if k.lower() in KEPT_HEADERS}
+        # One trace per business transaction: every delivery about the same
+        # object (webhook, other topic, poll, replay) derives the same id.
         trace_id = (
-            payload_lib.trace_id_from_traceparent(
+            backend._event_trace_id(description)
+            or payload_lib.trace_id_from_traceparent(
                 kept.get("traceparent") or kept.get("Traceparent")
             )
             or payload_lib.new_trace_id()

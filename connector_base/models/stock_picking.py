@@ -1,10 +1,16 @@
-from odoo import models
+from odoo import fields, models
 
 
 class StockPicking(models.Model):
     """A validated delivery of a channel's order is sent to that channel."""
 
     _inherit = "stock.picking"
+
+    channel_backend_id = fields.Many2one(
+        related="sale_id.channel_backend_id", string="Channel", store=True, index="btree_not_null"
+    )
+    channel_order_ref = fields.Char(related="sale_id.channel_order_ref", string="Channel reference")
+    channel_admin_url = fields.Char(related="sale_id.channel_admin_url", string="Open in channel")
 
     def _action_done(self):
         result = super()._action_done()

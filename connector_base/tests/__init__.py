@@ -1,4 +1,5 @@
 from . import test_canonical_schemas
+from . import test_channel_origin
 from . import test_concurrent_imports
 from . import test_lib_circuit
 from . import test_lib_http_client
@@ -19,3 +20,4 @@ from . import test_vault
 from . import test_webhook
 from . import test_worker_killed
 from . import test_plain_functions
+from . import test_tours

@@ -152,6 +152,15 @@ class IntegrationBackend(models.Model):
             "updated_at": updated_at,
         }
 
+    def _channel_admin_url(self, binding):
+        if self.channel_type != "shopify":
+            return super()._channel_admin_url(binding)
+        shop = (self.shopify_shop_domain or "").split(".")[0]
+        if not shop or binding.res_model != "sale.order":
+            return None
+        order_id = binding.external_id.rsplit("/", 1)[-1]
+        return f"https://admin.shopify.com/store/{shop}/orders/{order_id}"
+
     def _event_contract_code(self, event):
         if self.channel_type != "shopify":
             return super()._event_contract_code(event)

@@ -13,6 +13,7 @@ from . import test_sandbox_webhooks
 from . import test_shopify_auth
 from . import test_shopify_fulfillment
 from . import test_shopify_integrity
+from . import test_shopify_journey
 from . import test_shopify_orders
 from . import test_shopify_reconcile_orders
 from . import test_shopify_refund

@@ -117,6 +117,21 @@ def fingerprint(*parts):
     return hashlib.sha256(text.encode()).hexdigest()[:40]
 
 
+def business_trace_id(system, business_object, external_id):
+    """The trace id of one business transaction, derived from its key.
+
+    Every delivery about the same object of the same system (a webhook, a
+    second topic, a catch-up poll, a replay) gets the same id without any
+    lookup, so concurrent workers cannot start two traces for one order.
+    None when there is no external id to key on.
+    """
+    if not external_id:
+        return None
+    key = "\x1f".join(str(part or "") for part in (system, business_object, external_id))
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    return digest if digest != "0" * 32 else "1" + digest[1:]
+
+
 def new_trace_id():
     """A W3C trace-context trace id: 16 random bytes, hex, never all zero."""
     while True:

@@ -1,6 +1,7 @@
 from . import integration_system
 from . import integration_team
 from . import integration_sla_policy
+from . import integration_sla_clock_mixin
 from . import integration_sor_rule
 from . import integration_contract
 from . import integration_contract_version
@@ -12,6 +13,7 @@ from . import integration_exception_route
 from . import integration_exception_transition
 from . import integration_exception_edit
 from . import integration_lineage
+from . import integration_trace
 from . import integration_traceable_mixin
 from . import integration_reconciliation_run
 from . import integration_reconciliation_line
@@ -19,3 +21,4 @@ from . import sale_order
 from . import stock_picking
 from . import account_move
 from . import integration_governance_demo
+from . import res_config_settings

@@ -1,4 +1,5 @@
 import hashlib
+import inspect
 import json
 import re
 
@@ -6,6 +7,7 @@ from jsonschema.exceptions import SchemaError
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.modules import get_manifest
 
 from ..lib import payload as payload_lib
 from ..lib import schema_compat
@@ -41,6 +43,8 @@ LIFECYCLE_FIELDS = frozenset(
         "compatibility_ok",
         "compatibility_checked_on",
         "replay_candidate_ids",
+        "origin_module",
+        "origin_module_version",
     }
 )
 # The context value that lets a write through: an object, so no RPC caller
@@ -95,6 +99,14 @@ class IntegrationContractVersion(models.Model):
     )
     approver_id = fields.Many2one("res.users", readonly=True, copy=False)
     approved_on = fields.Datetime(readonly=True, copy=False)
+    origin_module = fields.Char(
+        "Shipped with",
+        readonly=True,
+        copy=False,
+        help="The addon whose code shipped this version (reviewed with the code, "
+        "not approved in Odoo). Empty for a version made in Odoo.",
+    )
+    origin_module_version = fields.Char("Addon version", readonly=True, copy=False)
     activated_on = fields.Datetime(readonly=True, copy=False)
     compatibility_mode = fields.Selection(COMPATIBILITY, default="backward", required=True)
     compatibility_transitive = fields.Boolean(
@@ -428,17 +440,46 @@ class IntegrationContractVersion(models.Model):
         return True
 
     @api.model
-    def _create_shipped(self, vals):
-        """Create and activate a version whose schema ships with the code.
+    def _create_shipped(self, vals, module=None):
+        """Create a version whose schema ships with the code of ``module``
+        (default: the calling addon), recording that origin in place of an
+        approver.
 
         Shipped schemas are reviewed with the code, so they skip the approval
-        workflow that governs versions made in Odoo: only code calls this.
+        workflow that governs versions made in Odoo and go live at once,
+        unless the retailer requires its own approval of shipped baselines
+        (setting ``integration_governance.shipped_need_approval``): then the
+        version waits in review for a Governance Approver, and a manager
+        activates it. Only code calls this.
         """
+        module = module or _calling_module()
         now = fields.Datetime.now()
         lifecycle = self.sudo().with_context(**{_LIFECYCLE_KEY: _LIFECYCLE})
         version = lifecycle.create(vals)
-        version.write({"state": "active", "approved_on": now, "activated_on": now})
+        origin = {
+            "origin_module": module,
+            "origin_module_version": module and get_manifest(module).get("version"),
+        }
+        if self._shipped_need_approval():
+            version.write({**origin, "state": "review"})
+            version.message_post(
+                body=self.env._(
+                    "Shipped with %s: waiting for the retailer's approval before it goes live.",
+                    module or "?",
+                )
+            )
+        else:
+            version.write({**origin, "state": "active", "activated_on": now})
         return version.with_env(self.env)
+
+    @api.model
+    def _shipped_need_approval(self):
+        param = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("integration_governance.shipped_need_approval")
+        )
+        return param not in (None, False, "", "0", "False")
 
     def _parked_exceptions_now_passing(self):
         self.ensure_one()
@@ -521,3 +562,16 @@ def _schema_fields(schema, path="$", defs=None, seen=None):
     if isinstance(items, dict):
         found.update(_schema_fields(items, f"{path}[*]", defs, seen))
     return found
+
+
+def _calling_module():
+    """The addon of the code that called ``_create_shipped`` (frames up the stack)."""
+    frame = inspect.currentframe()
+    while frame:
+        name = frame.f_globals.get("__name__", "")
+        if name.startswith("odoo.addons.") and not name.startswith(
+            "odoo.addons.integration_governance.models.integration_contract_version"
+        ):
+            return name.split(".")[2]
+        frame = frame.f_back
+    return None

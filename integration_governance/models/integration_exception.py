@@ -60,7 +60,7 @@ class IntegrationException(models.Model):
 
     _name = "integration.exception"
     _description = "Integration exception"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "integration.sla.clock.mixin"]
     _order = "impact_amount desc, severity_rank desc, sla_deadline asc, id desc"
 
     name = fields.Char(required=True)
@@ -346,6 +346,21 @@ class IntegrationException(models.Model):
             body = f"{labels[rec.state]} → {labels[state]}: {reason}"
             rec.sudo().state = state
             rec.message_post(body=body)
+
+    @api.model
+    def action_open_queue(self):
+        """The queue as a to-do list: an Integration User lands on their
+        teams' open exceptions, most urgent first; a manager on all open ones."""
+        if not self.env.user.has_group("integration_governance.group_integration_user"):
+            raise AccessError(self.env._("Only Integration Users work the exception queue."))
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "integration_governance.action_integration_exception"
+        )
+        context = {"search_default_open": 1}
+        if not self.env.user.has_group("integration_governance.group_integration_manager"):
+            context["search_default_my_teams"] = 1
+        action["context"] = context
+        return action
 
     def action_take(self):
         for rec in self:

@@ -212,7 +212,9 @@ class IntegrationLineage(models.Model):
             vals["prev_hash"] = tails[trace_id]
             vals["row_hash"] = payload_lib.chain_hash(vals["prev_hash"], _chained(vals), key)
             tails[trace_id] = vals["row_hash"]
-        return super().create(vals_list)
+        rows = super().create(vals_list)
+        self.env["integration.trace"]._register_steps(vals_list)
+        return rows
 
     @api.model
     def _chain_key(self):

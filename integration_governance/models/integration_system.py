@@ -2,7 +2,11 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
+from ..lib import sparkline
 from ..lib.vocabulary import OPEN_STATES, SYSTEM_ROLES
+
+# An open exception whose SLA deadline is this close is "at risk".
+AT_RISK_HOURS = 2
 
 
 class IntegrationSystem(models.Model):
@@ -38,10 +42,22 @@ class IntegrationSystem(models.Model):
     exception_medium_count = fields.Integer(compute="_compute_dashboard")
     exception_low_count = fields.Integer(compute="_compute_dashboard")
     sla_breach_count = fields.Integer("SLA breaches", compute="_compute_dashboard")
+    sla_at_risk_count = fields.Integer(
+        "SLA at risk",
+        compute="_compute_dashboard",
+        help=f"Open exceptions whose SLA deadline falls within {AT_RISK_HOURS} hours.",
+    )
     oldest_exception_id = fields.Many2one("integration.exception", compute="_compute_dashboard")
     oldest_exception_date = fields.Datetime(compute="_compute_dashboard")
     error_rate_24h = fields.Float("Error rate 24h (%)", compute="_compute_dashboard", digits=(5, 1))
     steps_24h = fields.Integer("Exchanges 24h", compute="_compute_dashboard")
+
+    activity_24h = fields.Html(
+        "Last 24 hours", compute="_compute_activity", sanitize=False, readonly=True
+    )
+    activity_7d = fields.Html(
+        "Last 7 days", compute="_compute_activity", sanitize=False, readonly=True
+    )
 
     _code_unique = models.Constraint("UNIQUE(code)", "A system's code must be unique.")
 
@@ -79,6 +95,12 @@ class IntegrationSystem(models.Model):
                 open_domain + [("sla_deadline", "<", now)], ["system_id"], ["__count"]
             )
         }
+        at_risk = {
+            system.id: count
+            for system, count in Exception_._read_group(
+                open_domain + self._at_risk_domain(now), ["system_id"], ["__count"]
+            )
+        }
         oldest = {
             system.id: first_seen
             for system, first_seen in Exception_._read_group(
@@ -104,6 +126,7 @@ class IntegrationSystem(models.Model):
             system.exception_low_count = counts["low"]
             system.exception_open_count = sum(counts.values())
             system.sla_breach_count = breaches.get(system.id, 0)
+            system.sla_at_risk_count = at_risk.get(system.id, 0)
             system.oldest_exception_date = oldest.get(system.id)
             system.oldest_exception_id = (
                 Exception_.search(
@@ -119,6 +142,41 @@ class IntegrationSystem(models.Model):
             system.steps_24h = total
             system.error_rate_24h = 100.0 * outcomes.get("failure", 0) / total if total else 0.0
 
+    def _compute_activity(self):
+        """Throughput and errors per hour (24 h) and per day (7 days), drawn."""
+        now = fields.Datetime.now()
+        hour = now.replace(minute=0, second=0, microsecond=0)
+        day = hour.replace(hour=0)
+        periods = {
+            "activity_24h": ("hour", [hour - timedelta(hours=h) for h in range(23, -1, -1)]),
+            "activity_7d": ("day", [day - timedelta(days=d) for d in range(6, -1, -1)]),
+        }
+        # Buckets in UTC, as the starts above: the user's timezone would shift them.
+        Lineage = self.env["integration.lineage"].sudo().with_context(tz="UTC")
+        for field_name, (interval, starts) in periods.items():
+            counts = {}
+            for system, bucket, outcome, count in Lineage._read_group(
+                [("system_id", "in", self.ids), ("recorded_at", ">=", starts[0])],
+                ["system_id", f"recorded_at:{interval}", "outcome"],
+                ["__count"],
+            ):
+                key = (system.id, bucket.replace(tzinfo=None))
+                ok, err = counts.get(key, (0, 0))
+                if outcome == "failure":
+                    err += count
+                else:
+                    ok += count
+                counts[key] = (ok, err)
+            fmt = "%H:00" if interval == "hour" else "%a %d"
+            for system in self:
+                buckets = [
+                    (start.strftime(fmt), *counts.get((system.id, start), (0, 0)))
+                    for start in starts
+                ]
+                system[field_name] = sparkline.bars(
+                    buckets, label=self.env._("Throughput and errors")
+                )
+
     def action_open_exceptions(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
@@ -132,3 +190,48 @@ class IntegrationSystem(models.Model):
         action = self.action_open_exceptions()
         action["context"] = {"search_default_open": 1, "search_default_sla_breached": 1}
         return action
+
+    @api.model
+    def _at_risk_domain(self, now):
+        return [
+            ("sla_deadline", ">=", now),
+            ("sla_deadline", "<", now + timedelta(hours=AT_RISK_HOURS)),
+        ]
+
+    def action_open_at_risk(self):
+        """Open exceptions about to breach their SLA, most urgent first."""
+        action = self.action_open_exceptions()
+        action["domain"] += self._at_risk_domain(fields.Datetime.now())
+        action["name"] = self.env._("%s: SLA at risk", self.name)
+        return action
+
+    def action_open_activity_24h(self):
+        return self._open_activity(hours=24, interval="hour")
+
+    def action_open_activity_7d(self):
+        return self._open_activity(hours=24 * 7, interval="day")
+
+    def _open_activity(self, hours, interval):
+        """This system's steps over a period as a graph: throughput stacked
+        by outcome (failures are the errors), per hour or per day."""
+        self.ensure_one()
+        self.env["integration.lineage"].check_access("read")
+        since = fields.Datetime.now() - timedelta(hours=hours)
+        graph = self.env.ref("integration_governance.integration_lineage_view_graph_activity")
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._(
+                "%(system)s: last %(period)s",
+                system=self.name,
+                period=(self.env._("24 hours") if hours <= 24 else self.env._("7 days")),
+            ),
+            "res_model": "integration.lineage",
+            "view_mode": "graph,list,pivot",
+            "views": [(graph.id, "graph"), (False, "list"), (False, "pivot")],
+            "domain": [("system_id", "=", self.id), ("recorded_at", ">=", since)],
+            "context": {
+                "graph_groupbys": [f"recorded_at:{interval}", "outcome"],
+                "graph_mode": "bar",
+                "graph_stacked": True,
+            },
+        }

@@ -2,7 +2,7 @@ from odoo import fields, models
 
 
 class IntegrationTraceableMixin(models.AbstractModel):
-    """A smart button from a business document to its integration traces."""
+    """A smart button from a business document to its journey."""
 
     _name = "integration.traceable.mixin"
     _description = "Has integration traces"
@@ -11,15 +11,23 @@ class IntegrationTraceableMixin(models.AbstractModel):
 
     def _compute_integration_trace_count(self):
         Lineage = self.env["integration.lineage"].sudo()
-        counts = dict(
-            Lineage._read_group(
-                [("res_model", "=", self._name), ("res_id", "in", self.ids)],
-                ["res_id"],
-                ["trace_id:count_distinct"],
-            )
+        Trace = self.env["integration.trace"].sudo()
+        rows = Lineage._read_group(
+            [("res_model", "=", self._name), ("res_id", "in", self.ids)],
+            ["res_id"],
+            ["trace_id:array_agg_distinct"],
         )
+        traces = dict(rows)
         for record in self:
-            record.integration_trace_count = counts.get(record.id, 0)
+            journey = Trace.journey_of_record(record)
+            journeys = Trace.journeys_of(traces.get(record.id) or [])
+            record.integration_trace_count = len(journeys | journey)
+
+    def _integration_trace_subject(self):
+        """Hook: the business record a journey through this one is about
+        (an order for its delivery or invoice). Default: the record itself."""
+        self.ensure_one()
+        return self
 
     def action_view_integration_traces(self):
         self.ensure_one()

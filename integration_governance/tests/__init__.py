@@ -5,4 +5,7 @@ from . import test_reconciliation
 from . import test_schema_compat
 from . import test_security
 from . import test_sor
+from . import test_tours
+from . import test_back_office
+from . import test_trace
 from . import test_plain_functions

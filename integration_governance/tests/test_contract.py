@@ -1,6 +1,7 @@
 import json
 
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.modules import get_manifest
 
 from .common import CLOSED_ORDER, GovernanceCase
 
@@ -213,3 +214,55 @@ class TestCompatibility(GovernanceCase):
         self.assertIn("against v1.1.0", v3.compatibility_report)
         self.assertIn("Compatible (backward) with v1.0.0", v3.compatibility_report)
         self.assertFalse(v3.compatibility_ok)
+
+
+class TestShippedContracts(GovernanceCase):
+    """A version shipped with an addon records its origin in place of an
+    approver; a retailer can require its own approval before it goes live."""
+
+    def shipped(self, version):
+        contract = self.Contract.search([("code", "=", "t.shipped")]) or self.Contract.create(
+            {"name": "Shipped", "code": "t.shipped", "business_object": "order"}
+        )
+        return self.Version._create_shipped(
+            {
+                "contract_id": contract.id,
+                "version": version,
+                "schema_json": json.dumps(CLOSED_ORDER),
+            },
+            module="integration_governance",
+        )
+
+    def test_shipped_version_records_its_addon_and_goes_live(self):
+        version = self.shipped("1.0.0")
+        self.assertEqual(version.state, "active")
+        self.assertEqual(version.origin_module, "integration_governance")
+        self.assertEqual(
+            version.origin_module_version, get_manifest("integration_governance")["version"]
+        )
+        self.assertFalse(version.approver_id)
+        # The origin is a lifecycle field: nobody writes it by hand.
+        with self.assertRaises(AccessError):
+            version.with_user(self.manager).write({"origin_module": "forged"})
+        draft = self.Version.with_user(self.manager).create(
+            {
+                "contract_id": version.contract_id.id,
+                "version": "1.1.0",
+                "schema_json": json.dumps(CLOSED_ORDER),
+            }
+        )
+        self.assertFalse(draft.origin_module)
+
+    def test_retailer_can_require_its_own_approval_of_shipped_baselines(self):
+        self.env["res.config.settings"].create(
+            {"integration_shipped_need_approval": True}
+        ).execute()
+        version = self.shipped("2.0.0")
+        self.assertEqual(version.state, "review")
+        self.assertEqual(version.origin_module, "integration_governance")
+        with self.assertRaises(UserError):
+            version.with_user(self.manager).action_activate()
+        version.with_user(self.approver).action_approve()
+        version.with_user(self.manager).action_activate()
+        self.assertEqual(version.state, "active")
+        self.assertEqual(version.approver_id, self.approver)
