@@ -140,8 +140,9 @@ def worker_rss_kb(proc):
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
         except OSError:
             continue
-        # HTTP workers (which also run the jobs), not the longpolling process.
-        if ppid == proc.pid and b"gevent" not in cmdline:
+        # HTTP workers (which also run the jobs), not the longpolling process
+        # (started as ``odoo-bin gevent``; workers share the master's options).
+        if ppid == proc.pid and b"gevent" not in cmdline.split(b"\0"):
             sizes.append(int(re.search(r"^VmRSS:\s+(\d+)", status, re.M).group(1)))
     return sizes
 
