@@ -38,6 +38,7 @@ PRIVATE_SERVICES = [
     ("integration.trace.finder", "open_for", [], {"query": "#1001"}),
     ("integration.trace.finder", "find_journeys", [], {"query": "#1001"}),
     ("integration.trace", "journeys_of", [["0" * 32]], {}),
+    ("integration.trace", "journey_of_record", [False], {}),
 ]
 # Models a portal user must not read at all.
 INTEGRATION_MODELS = [
