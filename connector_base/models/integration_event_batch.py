@@ -151,8 +151,8 @@ class IntegrationEvent(models.Model):
                         backend._after_import(event, "order", order)
             except RetryableJobError:
                 raise
-            except CONCURRENCY_ERRORS as error:
-                if self._batch_retry_whole():
+            except Exception as error:
+                if isinstance(error, CONCURRENCY_ERRORS) and self._batch_retry_whole():
                     # Another job reserved the same stock (or changed a row these
                     # orders refer to): the whole batch again in a fresh snapshot,
                     # rather than twenty jobs of one that would meet it too.
@@ -160,13 +160,6 @@ class IntegrationEvent(models.Model):
                         f"concurrent write in the batch's bulk step: {error.pgerror or error}",
                         seconds=BATCH_RETRY_SECONDS,
                     ) from error
-                _logger.info(
-                    "batch create of %s orders met %s again: one by one", len(group), error
-                )
-                for event, *_rest in group:
-                    outcomes.append(event._batch_alone())
-                continue
-            except Exception as error:
                 _logger.info("batch create of %s orders failed (%s): one by one", len(group), error)
                 for event, *_rest in group:
                     outcomes.append(event._batch_alone())
