@@ -135,8 +135,13 @@ class IntegrationBackend(models.Model):
         elif topic == "inventory_levels/update":
             item, location = payload.get("inventory_item_id"), payload.get("location_id")
             external_id = f"gid://shopify/InventoryLevel/{location}?inventory_item_id={item}"
-            # One row per level and time: a redelivery folds, a later change is new.
-            dedup = f"inventory_level:{item}:{location}:{updated_at}"
+            # A redelivery folds (same event id); two changes within one second
+            # (updated_at counts seconds) stay two rows.
+            dedup = (
+                f"inventory_level:{event_id}"
+                if event_id
+                else f"inventory_level:{item}:{location}:{updated_at}:{payload.get('available')}"
+            )
         elif topic == "refunds/create":
             external_id = (
                 payload.get("admin_graphql_api_id") or f"gid://shopify/Refund/{payload.get('id')}"
