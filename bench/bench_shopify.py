@@ -3,7 +3,8 @@
 ``python3 bench/bench_shopify.py orders <odoo-bin> <odoo.conf> <database> <orders>``
     Orders per second from Shopify's orders/create webhook to a confirmed sale
     order through the running server (Odoo with two HTTP workers and
-    queue_job's runner, as bench_intake.py starts it): the sandbox delivers
+    queue_job's runner, as bench_intake.py starts it, once the runner has run
+    a job): the sandbox delivers
     signed webhooks to the live server; the clock runs from the first order
     created in the sandbox to the poll (every 0.5 s, read-only) that sees all
     of them as sale orders in state 'sale' bound to the backend. Baseline:
@@ -48,6 +49,7 @@ DOMAIN = "bench.myshopify.com"
 CLIENT_SECRET = "bench-shopify-secret"
 ACCESS_TOKEN = "shpat_bench"
 ORDER_SKUS = 20
+WEBHOOK_SENDERS = 8
 CUSTOMER_ADDRESS = {
     "address1": "1 Main St",
     "city": "Springfield",
@@ -62,7 +64,8 @@ def environment(cr):
 
 
 def start_sandbox(env, bucket):
-    sandbox = ShopifySandbox(port=0).start()
+    # Shopify sends a shop's deliveries many at once, in no promised order.
+    sandbox = ShopifySandbox(port=0, webhook_senders=WEBHOOK_SENDERS).start()
     sandbox.create_shop(
         DOMAIN,
         name="Bench store",
@@ -163,13 +166,14 @@ def count_events(database, backend_id):
 
 
 def set_aside_jobs(database):
-    """Cancel the jobs still waiting in this throw-away database (an earlier
-    benchmark's undrained backlog, or the stock exports the baseline queued)
-    so that no other work shares the job runner with the measured orders."""
+    """Cancel the jobs still waiting (or left started by a stopped server) in
+    this throw-away database (an earlier benchmark's undrained backlog, or the
+    stock exports the baseline queued) so that no other work shares the job
+    runner with the measured orders."""
     with Registry(database).cursor() as cr:
         cr.execute(
             "UPDATE queue_job SET state = 'cancelled' "
-            "WHERE state IN ('pending', 'enqueued', 'wait_dependencies')"
+            "WHERE state IN ('pending', 'enqueued', 'started', 'wait_dependencies')"
         )
         return cr.rowcount
 
@@ -221,6 +225,26 @@ def orm_baseline(database, backend_id):
     }
 
 
+def wait_for_runner(database, backend_id, timeout=60):
+    """Seconds until the job runner ran a job: queue_job's runner starts a
+    few seconds after the server (its START_DELAY). A retailer's runner is
+    up before the sale starts, and so it is here before the clock starts."""
+    started = time.time()
+    with Registry(database).cursor() as cr:
+        environment(cr)["integration.backend"].browse(backend_id)._ensure_drain_job()
+        cr.commit()
+        while time.time() - started < timeout:
+            cr.execute(
+                "SELECT count(*) FROM queue_job WHERE identity_key = %s AND state != 'done'",
+                [f"integration.backend:{backend_id}:drain"],
+            )
+            if not cr.fetchone()[0]:
+                return time.time() - started
+            cr.commit()
+            time.sleep(0.2)
+    raise SystemExit(f"the job runner ran no job in {timeout} s")
+
+
 def bench_orders(odoo_bin, conf, database, count):
     config.parse_config(["-c", conf, "-d", database])
     registry = Registry(database)
@@ -245,6 +269,7 @@ def bench_orders(odoo_bin, conf, database, count):
     proc = start_odoo(odoo_bin, conf, database, with_runner=True)
     confirmed = total = 0
     try:
+        runner_ready_s = wait_for_runner(database, backend_id)
         started = time.time()
         for number in range(count):
             address = {"first_name": "Buyer", "last_name": f"{number:04d}", **CUSTOMER_ADDRESS}
@@ -278,6 +303,7 @@ def bench_orders(odoo_bin, conf, database, count):
     sandbox.stop()
     result = {
         "orders": count,
+        "runner_ready_s": runner_ready_s,
         "created_in_s": created_in,
         "server": {
             "confirmed": confirmed,

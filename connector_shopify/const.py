@@ -24,7 +24,12 @@ TOPICS = {
     "orders/create": {"contract": "shopify.order", "object": "order", "mapper": "order"},
     "orders/updated": {"contract": "shopify.order", "object": "order", "mapper": "order"},
     "orders/cancelled": {"contract": "shopify.order", "object": "order", "mapper": "order"},
-    "refunds/create": {"contract": "shopify.refund", "object": "return", "mapper": "refund"},
+    "refunds/create": {
+        "contract": "shopify.refund",
+        "object": "return",
+        "mapper": "refund",
+        "flow": "returns_in",
+    },
     "app/uninstalled": {"contract": "shopify.shop", "object": "order", "mapper": "uninstalled"},
     # Shopify's levels as they change: what Odoo knows of them stays true
     # without reading them (a stock sync's compare-and-set needs them).
@@ -32,6 +37,8 @@ TOPICS = {
         "contract": "shopify.inventory_level",
         "object": "stock",
         "mapper": "inventory_level",
+        # Echoes of its own sales at peak: after the orders (their priority).
+        "flow": "stock_out",
     },
 }
 

@@ -3,6 +3,7 @@ from . import integration_backend_flow
 from . import integration_backend_money
 from . import integration_credential
 from . import integration_binding
+from . import integration_stock_mark
 from . import integration_circuit
 from . import integration_throttle
 from . import integration_message
@@ -17,6 +18,7 @@ from . import integration_reconciliation_run
 from . import integration_backend_reconcile_orders
 from . import integration_backend_outbound
 from . import integration_backend_stock
+from . import integration_backend_reservation
 from . import integration_backend_reconcile_stock
 from . import integration_backend_shipment
 from . import stock_move

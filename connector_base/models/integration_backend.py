@@ -269,6 +269,12 @@ class IntegrationBackend(models.Model):
         """Hook: the governance business object of an event's topic."""
         return "order"
 
+    def _event_flow(self, topic):
+        """Hook: the flow an inbound event of this topic belongs to. Its job
+        takes that flow's priority, so at peak a channel's orders go before
+        the stock levels it echoes back (default: every topic is an order)."""
+        return "orders_in"
+
     def _map_event(self, event, payload):
         """Hook: turn a channel payload into ``(document type, canonical document)``.
 

@@ -81,29 +81,45 @@ class IntegrationBackend(models.Model):
     # ------------------------------------------------------------- marks
     @api.model
     def _stock_mark_dirty(self, products):
-        """Called on every stock change: mark the bound products of every
-        backend that takes stock, and coalesce one export per backend."""
+        """Called on every stock change: leave a mark (an appended row, see
+        integration.stock.mark) for the bound products of every active
+        backend, and coalesce one export per backend that takes stock."""
         if not products:
             return
-        # One statement on the hot path (every reservation and move): marks
-        # on a backend that takes no stock are never read.
+        # One statement on the hot path (every reservation and move). A
+        # product already marked gets no second row (concurrent imports may
+        # both add one: harmless, the export takes all).
         self.env["integration.binding"].flush_model()
         self.env.cr.execute(
             """
-            UPDATE integration_binding b SET stock_dirty = TRUE
-              FROM integration_backend k
-             WHERE b.backend_id = k.id AND k.state = 'active'
-               AND b.res_model = 'product.product' AND b.res_id = ANY(%s)
-               AND b.stock_dirty IS NOT TRUE
-            RETURNING b.backend_id
+            INSERT INTO integration_stock_mark (backend_id, binding_id)
+            SELECT b.backend_id, b.id
+              FROM integration_binding b
+              JOIN integration_backend k ON k.id = b.backend_id AND k.state = 'active'
+             WHERE b.res_model = 'product.product' AND b.res_id = ANY(%s)
+               AND NOT EXISTS (SELECT 1 FROM integration_stock_mark m WHERE m.binding_id = b.id)
+            RETURNING backend_id
             """,
             [list(products.ids)],
         )
         backend_ids = sorted({row[0] for row in self.env.cr.fetchall()})
-        self.env["integration.binding"].invalidate_model(["stock_dirty"])
+        self.env["integration.stock.mark"].invalidate_model()
         for backend in self.sudo().browse(backend_ids):
             if backend._stock_supported():
                 backend._coalesce("_export_stock", flow="stock_out")
+
+    def _stock_take_marks(self):
+        """The bindings this backend's stock changes marked, their marks
+        deleted in this transaction: an export that fails rolls the deletion
+        back, so no change is lost."""
+        self.env["integration.stock.mark"].flush_model()
+        self.env.cr.execute(
+            "DELETE FROM integration_stock_mark WHERE backend_id = %s RETURNING binding_id",
+            [self.id],
+        )
+        binding_ids = {row[0] for row in self.env.cr.fetchall()}
+        self.env["integration.stock.mark"].invalidate_model()
+        return self.env["integration.binding"].sudo().browse(sorted(binding_ids))
 
     def _stock_set_dirty(self, bindings, dirty):
         """In a short transaction of its own, so order imports marking
@@ -137,7 +153,11 @@ class IntegrationBackend(models.Model):
         refused = self._outbound_refusal("stock")
         if refused:
             return refused
-        bindings = self._stock_bindings(product_ids, dirty_only=not full and product_ids is None)
+        changed_only = not full and product_ids is None
+        bindings = self._stock_bindings(product_ids, dirty_only=changed_only)
+        if product_ids is None:
+            marked = self._stock_take_marks()
+            bindings |= marked.filtered(lambda b: self._stock_item_id(b))
         if not bindings:
             return "nothing to export"
         # Changes arriving from now on mark their products again; marked
@@ -239,7 +259,7 @@ class IntegrationBackend(models.Model):
         products must not compute every stock quantity field of each."""
         if not products:
             return {}
-        domain_quant_loc, _moves_in, _moves_out = products.with_context(
+        domain_quant_loc, _moves_in, domain_move_out_loc = products.with_context(
             location=location.id
         )._get_domain_locations()
         groups = (
@@ -252,12 +272,31 @@ class IntegrationBackend(models.Model):
                 ["quantity:sum", "reserved_quantity:sum"],
             )
         )
+        # Deliveries an import batch confirmed and its reservation job has not
+        # reserved yet: sold, so held back as if reserved.
+        deferred = dict(
+            self.env["stock.move"]
+            .sudo()
+            ._read_group(
+                [
+                    ("picking_id.integration_reserve_pending", "=", True),
+                    ("state", "in", ("confirmed", "partially_available")),
+                    ("product_id", "in", products.ids),
+                    *domain_move_out_loc,
+                ],
+                ["product_id"],
+                ["product_qty:sum"],
+            )
+        )
         # Every unit of measure rounds to the "Product Unit" precision (uom.round).
         digits = self.env["decimal.precision"].precision_get("Product Unit")
-        return {
-            product.id: float_round(quantity - reserved, precision_digits=digits)
-            for product, quantity, reserved in groups
-        }
+        free = {}
+        for product, quantity, reserved in groups:
+            # Reserving takes no more than is free (free_qty never goes below
+            # zero by a reservation).
+            held = min(deferred.get(product, 0.0), max(quantity - reserved, 0.0))
+            free[product.id] = float_round(quantity - reserved - held, precision_digits=digits)
+        return free
 
     def _stock_check_documents(self, changes):
         """Each level sent is a canonical ``stock_level``: one that breaks its

@@ -23,6 +23,7 @@ class IntegrationBinding(models.Model):
         index="btree_not_null",
         help="The product's Odoo stock changed since its level was last sent to the channel.",
     )
+    stock_mark_ids = fields.One2many("integration.stock.mark", "binding_id")
 
     _backend_model_external_unique = models.Constraint(
         "UNIQUE(backend_id, res_model, external_id)",

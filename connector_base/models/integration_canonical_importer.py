@@ -209,7 +209,19 @@ class IntegrationCanonicalImporter(models.AbstractModel):
 
     @api.model
     def _shipping_partner(self, partner, address):
+        """The customer itself when the order ships to its own address (most
+        do), else its delivery contact at that address, created once."""
         values = self._address_values(address)
+        name = address.get("name")
+        if (
+            (not name or name == partner.name)
+            and all(
+                (partner[key].id if key.endswith("_id") else partner[key]) == value
+                for key, value in values.items()
+            )
+            and {"street", "zip"} <= set(values)
+        ):
+            return partner
         existing = partner.child_ids.filtered(
             lambda c: (
                 c.type == "delivery"

@@ -164,15 +164,21 @@ class IntegrationEvent(models.Model):
         row = self.env.cr.fetchone()
         return row[0] if row else None
 
+    def _job_options(self):
+        """The job options (channel, priority) of the flow this event's topic
+        belongs to (the backend's ``_event_flow`` hook)."""
+        backend = self[:1].backend_id
+        name = backend._event_flow(self[:1].topic)
+        flow = backend.flow_ids.filtered(lambda f: f.flow == name)[:1]
+        return flow._job_options() if flow else {"channel": backend.job_channel}
+
     def _enqueue_one(self):
         """One job per event; its identity key keeps it from running twice at once."""
         for event in self:
-            flow = event.backend_id.flow_ids.filtered(lambda f: f.flow == "orders_in")[:1]
-            options = flow._job_options() if flow else {"channel": event.backend_id.job_channel}
             job = event.with_delay(
                 identity_key=f"integration.event:{event.id}",
                 description=f"Process {event.topic or 'event'} {event.external_id or event.id}",
-                **options,
+                **event._job_options(),
             )._process()
             event.job_uuid = job.uuid
         return True
@@ -225,7 +231,11 @@ class IntegrationEvent(models.Model):
         )
         self._resolve_own_exceptions()
         self.backend_id._mark_flow_success("orders_in")
-        return f"done: {record.display_name if record else 'nothing to import'}"
+        if not record:
+            return "done: nothing to import"
+        # The record's own name, not its display name (computed, at times
+        # through related records: a cost on every event of a batch).
+        return f"done: {record[record._rec_name] if record._rec_name else record.id}"
 
     def _handle_error(self, error, attempt):
         """Where a failed attempt ends: a retry, an exception, or a dead letter."""
@@ -265,7 +275,11 @@ class IntegrationEvent(models.Model):
         job = Job.load(self.env, job_uuid) if job_uuid else None
         self.last_error = str(error)
         # queue_job counts this attempt only once it returns: it is retry + 1.
-        if job is None or (job.max_retries and job.retry + 1 >= job.max_retries):
+        # In a batch, the tries are the batch job's: the event leaves it for a
+        # job of its own (_batch_leave), which counts the event's own.
+        in_batch = bool(self.env.context.get("integration_batch"))
+        exhausted = job is None or (job.max_retries and job.retry + 1 >= job.max_retries)
+        if exhausted and not in_batch:
             self._dead_letter(f"Retries exhausted: {error}", category=error.kind)
             return f"dead letter: {error}"
         self.state = "received"
@@ -273,7 +287,8 @@ class IntegrationEvent(models.Model):
             # The conflicting transaction has committed: a second or two will do.
             delay = self.backend_id._retry_delay(1, None) / 5 + 1
         else:
-            delay = self.backend_id._retry_delay(job.retry + 1, error.retry_after)
+            tries = 1 if in_batch or job is None else job.retry + 1
+            delay = self.backend_id._retry_delay(tries, error.retry_after)
         self._step("received", outcome="warning", message=f"retry in {delay:.0f}s: {error}")
         raise RetryableJobError(str(error), seconds=max(int(delay), 1))
 

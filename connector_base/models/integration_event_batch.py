@@ -53,17 +53,12 @@ class IntegrationEvent(models.Model):
                 chunk.write({"job_uuid": job.uuid})
         return True
 
-    def _job_options(self):
-        """The inbound flow's job options (channel, priority) for this event's backend."""
-        backend = self[:1].backend_id
-        flow = backend.flow_ids.filtered(lambda f: f.flow == "orders_in")[:1]
-        return flow._job_options() if flow else {"channel": backend.job_channel}
-
     def _process_batch(self):
         """Run a batch of events (a queue job); see the module's docstring."""
         events = self.filtered(lambda e: e.state not in ("done", "ignored")).sorted("id")
         if len(events) <= 1:
             return events._process() if events else "already processed"
+        events = events.with_context(integration_batch=True)
         outcomes, waiting = [], []
         with self.env["integration.lineage"]._batched():
             for event in events:
@@ -139,9 +134,12 @@ class IntegrationEvent(models.Model):
         for backend, group in by_backend.items():
             try:
                 with self.env.cr.savepoint():
-                    orders = importer._create_orders(
+                    orders = importer.with_context(
+                        integration_defer_reservation=True
+                    )._create_orders(
                         backend, [(document, values) for _e, document, values, _s in group]
                     )
+                    backend._reservation_defer(orders)
                     # The checks of every order first: lineage says "imported"
                     # only of orders this savepoint keeps.
                     for (event, document, _values, _started), order in zip(

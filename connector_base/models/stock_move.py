@@ -12,6 +12,13 @@ class StockMove(models.Model):
         if products:
             self.env["integration.backend"].sudo()._stock_mark_dirty(products)
 
+    def _should_assign_at_confirm(self):
+        # An import batch confirms without reserving: its backend's
+        # reservation job does that next (integration_backend_reservation).
+        if self.env.context.get("integration_defer_reservation"):
+            return self._should_bypass_reservation()
+        return super()._should_assign_at_confirm()
+
     def _action_done(self, cancel_backorder=False):
         moves = super()._action_done(cancel_backorder=cancel_backorder)
         moves._integration_stock_changed()

@@ -180,3 +180,65 @@ def test_two_orders_of_one_new_customer_at_once_converge():
     finally:
         sandbox.customer_barrier = None
         sandbox.stop()
+
+
+def test_two_imports_marking_the_same_products_both_commit():
+    """At peak, two order imports reserve the same hot SKUs: each leaves a
+    stock mark for the export, and neither fails on the other's (a flag
+    written on the shared binding row made the second one a serialization
+    failure under REPEATABLE READ, and its whole batch ran again)."""
+    registry = Registry(get_db_name())
+    stamp = int(time.time() * 10) % 1_000_000
+    backend_id = product_id = None
+    try:
+        with registry.cursor() as cr:
+            env = _env(cr)
+            backend = env["integration.backend"].create(
+                {
+                    "name": "Mark test",
+                    "code": f"mark_test_{os.getpid()}_{stamp}",
+                    "channel_type": "test_channel",
+                    "state": "active",
+                    "api_url": "http://127.0.0.1:9",
+                }
+            )
+            product = env["product.product"].create(
+                {"name": "Hot", "default_code": f"HOT-{stamp}", "type": "consu", "is_storable": True}
+            )
+            binding = env["integration.binding"].create(
+                {
+                    "backend_id": backend.id,
+                    "res_model": "product.product",
+                    "res_id": product.id,
+                    "external_id": product.default_code,
+                }
+            )
+            backend_id, product_id, binding_id = backend.id, product.id, binding.id
+        with registry.cursor() as first, registry.cursor() as second:
+            # The second import's snapshot is older than the first's commit.
+            second.execute("SELECT count(*) FROM integration_binding")
+            _env(first)["integration.backend"]._stock_mark_dirty(
+                _env(first)["product.product"].browse(product_id)
+            )
+            first.commit()
+            _env(second)["integration.backend"]._stock_mark_dirty(
+                _env(second)["product.product"].browse(product_id)
+            )
+            second.commit()
+        with registry.cursor() as cr:
+            env = _env(cr)
+            backend = env["integration.backend"].browse(backend_id)
+            binding = env["integration.binding"].browse(binding_id)
+            assert binding.stock_mark_ids, "the change waits for the export"
+            assert not binding.stock_dirty, "the shared binding row was not written"
+            assert backend._stock_take_marks() == binding, "the export takes it"
+            assert not binding.stock_mark_ids
+            cr.rollback()  # an export that fails gives the marks back
+            assert env["integration.binding"].browse(binding_id).stock_mark_ids
+    finally:
+        with registry.cursor() as cr:
+            env = _env(cr)
+            if backend_id:
+                env["integration.backend"].browse(backend_id).unlink()
+            if product_id:
+                env["product.product"].browse(product_id).unlink()

@@ -2,7 +2,9 @@
 
 from odoo.tests import tagged
 
-from .common import PipelineCase
+from odoo.addons.queue_job.job import Job
+
+from .common import PipelineCase, set_stock
 
 
 @tagged("post_install", "-at_install")
@@ -47,6 +49,42 @@ class TestMicroBatch(PipelineCase):
         acknowledged = {ref: body["odoo_reference"] for ref, body in self.sandbox.acknowledged}
         for order in orders:
             self.assertEqual(acknowledged[900000 + int(order.client_order_ref[1:])], order.name)
+
+    def perform(self, method):
+        """Run the pending jobs of one method only, as the runner would."""
+        for record in self.jobs(method).filtered(lambda j: j.state == "pending"):
+            job = Job.load(self.env, record.uuid)
+            job.set_started()
+            job.perform()
+            job.set_done()
+            job.store()
+
+    def test_a_batch_reserves_in_one_job_after_it_and_its_units_are_held_back(self):
+        warehouse = self.env["stock.warehouse"].search(
+            [("company_id", "=", self.env.company.id)], limit=1
+        )
+        red = self.env["product.product"].search([("default_code", "=", "TC-RED")])
+        set_stock(red, warehouse.lot_stock_id, 10)
+        self.queue(*(self.order_payload(n) for n in range(4201, 4204)))
+        self.perform("_drain_inbox")
+        self.perform("_process_batch")
+        orders = self.env["sale.order"].search(
+            [("client_order_ref", "in", ["#4201", "#4202", "#4203"])]
+        )
+        self.assertEqual(set(orders.mapped("state")), {"sale"})
+        pickings = orders.picking_ids
+        self.assertTrue(all(pickings.mapped("integration_reserve_pending")))
+        red_moves = pickings.move_ids.filtered(lambda m: m.product_id == red)
+        self.assertEqual(set(red_moves.mapped("state")), {"confirmed"}, "not reserved yet")
+        self.assertEqual(len(self.jobs("_reserve_deferred")), 1, "one job reserves the batch")
+        free = self.backend._stock_free_quantities(red, warehouse.lot_stock_id)
+        self.assertEqual(free[red.id], 4, "the six sold units are held back meanwhile")
+        self.run_jobs()
+        self.assertEqual(set(red_moves.mapped("state")), {"assigned"})
+        self.assertFalse(any(pickings.mapped("integration_reserve_pending")))
+        free = self.backend._stock_free_quantities(red, warehouse.lot_stock_id)
+        self.assertEqual(free[red.id], 4)
+        self.assertEqual(free[red.id], red.with_context(location=warehouse.lot_stock_id.id).free_qty)
 
     def test_a_bad_event_is_its_own_exception_and_the_others_go_on(self):
         bad = self.order_payload(4202, lines=[{"sku": "TC-RED", "qty": 0, "price": 1.0}])

@@ -176,6 +176,11 @@ class IntegrationBackend(models.Model):
             return super()._event_business_object(event)
         return const.TOPICS.get(event.topic, {}).get("object", "order")
 
+    def _event_flow(self, topic):
+        if self.channel_type != "shopify":
+            return super()._event_flow(topic)
+        return const.TOPICS.get(topic, {}).get("flow", "orders_in")
+
     def _map_event(self, event, payload):
         if self.channel_type != "shopify":
             return super()._map_event(event, payload)

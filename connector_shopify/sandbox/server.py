@@ -54,6 +54,7 @@ class ShopifySandbox:
         max_attempts=8,
         reorder_batch=3,
         reorder_hold=1.0,
+        webhook_senders=1,
     ):
         self.store = Store()
         self.dispatcher = Dispatcher(
@@ -63,6 +64,7 @@ class ShopifySandbox:
             max_attempts=max_attempts,
             reorder_batch=reorder_batch,
             reorder_hold=reorder_hold,
+            senders=webhook_senders,
         )
         self.graphql = GraphQLEndpoint(self.store, public_url=lambda: self.url)
         self.versions = supported_versions()

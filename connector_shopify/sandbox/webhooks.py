@@ -2,9 +2,11 @@
 
 Each event gets an id shared by all its deliveries (duplicates and retries
 alike) while each delivery gets its own webhook id: that is what a receiver
-must deduplicate on. One sender thread delivers in due order, so without
-faults events arrive in the order they happened; the ``reorder`` and
-``duplicate`` faults break that on purpose.
+must deduplicate on. By default one sender thread delivers in due order, so
+without faults events arrive in the order they happened; the ``reorder`` and
+``duplicate`` faults break that on purpose. Shopify itself sends many
+deliveries at once and promises no order: ``senders`` > 1 does that too
+(deliveries due together then race, as at a flash sale).
 """
 
 import base64
@@ -72,6 +74,7 @@ class Dispatcher:
         max_attempts=DEFAULT_MAX_ATTEMPTS,
         reorder_batch=3,
         reorder_hold=1.0,
+        senders=1,
     ):
         self.store = store
         self.timeout = timeout
@@ -86,18 +89,23 @@ class Dispatcher:
         self._wake = threading.Condition()
         self._stopped = False
         self._in_flight = 0
-        self._thread = threading.Thread(target=self._run, name="shopify-webhooks", daemon=True)
+        self._threads = [
+            threading.Thread(target=self._run, name=f"shopify-webhooks-{n}", daemon=True)
+            for n in range(max(1, senders))
+        ]
         store.emit = self.emit
 
     def start(self):
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
         return self
 
     def stop(self):
         with self._wake:
             self._stopped = True
             self._wake.notify_all()
-        self._thread.join(timeout=self.timeout + 1)
+        for thread in self._threads:
+            thread.join(timeout=self.timeout + 1)
 
     # ------------------------------------------------------------ enqueue
     def emit(self, shop, topic, payload):

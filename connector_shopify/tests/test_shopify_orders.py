@@ -71,6 +71,9 @@ class TestShopifyOrders(ShopifyCase):
         )
         self.assertEqual(order.partner_id.email, "ada.buyer@example.com")
         self.assertEqual(order.partner_shipping_id.city, "Springfield")
+        self.assertEqual(
+            order.partner_shipping_id, order.partner_id, "its own address: no second contact"
+        )
         self.assertAlmostEqual(order.amount_total, float(shopify_order["total_price"]), places=2)
         # One trace from the event to the sale order.
         event = self.events()
@@ -172,6 +175,19 @@ class TestShopifyOrders(ShopifyCase):
             order.order_line.filtered(lambda line: not line.is_delivery).product_id.default_code,
             "SHOP-NEW-HAT",
         )
+
+    def test_orders_to_another_address_share_one_delivery_contact(self):
+        other = {**self.order_body()["shipping_address"], "address1": "9 Elm St", "zip": "54321"}
+        first = self.create_order(shipping_address=other)
+        second = self.create_order(shipping_address=other)
+        self.wait_deliveries(2)
+        self.run_jobs()
+        one, two = self.order_of(first), self.order_of(second)
+        self.assertEqual(one.partner_id, two.partner_id)
+        self.assertNotEqual(one.partner_shipping_id, one.partner_id)
+        self.assertEqual(one.partner_shipping_id.type, "delivery")
+        self.assertEqual(one.partner_shipping_id.street, "9 Elm St")
+        self.assertEqual(one.partner_shipping_id, two.partner_shipping_id, "created once")
 
     def test_missing_shipping_address_is_a_data_quality_exception(self):
         shopify_order = self.create_order(shipping_address=None)

@@ -257,6 +257,10 @@ class TestShopifyLevelsFollowed(ShopifyCase):
             limit=1,
         )
         self.assertEqual(event.state, "done", event.last_error)
+        job = self.env["queue.job"].search([("uuid", "=", event.job_uuid)])
+        flows = {f.flow: f.priority for f in self.backend.flow_ids}
+        self.assertEqual(job.priority, flows["stock_out"], "a level is of the stock flow")
+        self.assertLess(flows["orders_in"], job.priority, "at peak, orders go first")
         operations = [
             c["operation"] for c in self.control("GET", f"/_sandbox/shops/{DOMAIN}/calls")[before:]
         ]
