@@ -203,7 +203,12 @@ def test_two_imports_marking_the_same_products_both_commit():
                 }
             )
             product = env["product.product"].create(
-                {"name": "Hot", "default_code": f"HOT-{stamp}", "type": "consu", "is_storable": True}
+                {
+                    "name": "Hot",
+                    "default_code": f"HOT-{stamp}",
+                    "type": "consu",
+                    "is_storable": True,
+                }
             )
             binding = env["integration.binding"].create(
                 {

@@ -1,8 +1,7 @@
 """Micro-batched import: waiting events of one backend and topic in one job."""
 
-from odoo.tests import tagged
-
 from odoo.addons.queue_job.job import Job
+from odoo.tests import tagged
 
 from .common import PipelineCase, set_stock
 
@@ -84,7 +83,9 @@ class TestMicroBatch(PipelineCase):
         self.assertFalse(any(pickings.mapped("integration_reserve_pending")))
         free = self.backend._stock_free_quantities(red, warehouse.lot_stock_id)
         self.assertEqual(free[red.id], 4)
-        self.assertEqual(free[red.id], red.with_context(location=warehouse.lot_stock_id.id).free_qty)
+        self.assertEqual(
+            free[red.id], red.with_context(location=warehouse.lot_stock_id.id).free_qty
+        )
 
     def test_a_bad_event_is_its_own_exception_and_the_others_go_on(self):
         bad = self.order_payload(4202, lines=[{"sku": "TC-RED", "qty": 0, "price": 1.0}])
