@@ -3,7 +3,7 @@
     "summary": "Governance for every integration: system-of-record rules, "
     "versioned interface contracts, an SLA-owned exception queue, lineage "
     "and reconciliation runs.",
-    "version": "19.0.1.2.0",
+    "version": "19.0.1.3.0",
     "category": "Sales/Integrations",
     "author": "Integration Suite",
     "license": "LGPL-3",

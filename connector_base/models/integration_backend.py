@@ -394,14 +394,14 @@ class IntegrationBackend(models.Model):
         )
 
     def _mark_flow_success(self, flow):
-        """Note the flow's last success, at most once a minute (hot path).
+        """Note the flow's and the system's last success, at most once a
+        minute (hot path).
 
         In its own short transaction that skips rows another job holds: two
         jobs finishing at once must not fail on a serialization conflict over
-        a timestamp. The system's time is written once this transaction has
-        committed: the job may still record lineage or exceptions on that
-        system, and a row another transaction changed since this one began
-        cannot be referenced from it (PostgreSQL's repeatable read).
+        a timestamp. The system's time goes to its heartbeat row, never to the
+        system row every lineage row references (see
+        integration.system.heartbeat).
         """
         now = fields.Datetime.now()
         flows = self.flow_ids.filtered(
@@ -419,18 +419,9 @@ class IntegrationBackend(models.Model):
                 "FOR UPDATE SKIP LOCKED)",
                 [now, flows.ids],
             )
+            if self.system_id:
+                self.env["integration.system.heartbeat"]._beat(cr, self.system_id.id, now)
         flows.invalidate_recordset(["last_success_at"])
-        registry, system_id = self.env.registry, self.system_id.id
-
-        def mark_system():
-            with registry.cursor() as cr:
-                cr.execute(
-                    "UPDATE integration_system SET last_success_at = %s WHERE id IN "
-                    "(SELECT id FROM integration_system WHERE id = %s FOR UPDATE SKIP LOCKED)",
-                    [now, system_id],
-                )
-
-        self.env.cr.postcommit.add(mark_system)
 
     # -------------------------------------------------------------- inbox
     def _drain_identity(self):

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import datetime
 
 from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
@@ -247,3 +248,29 @@ def test_two_imports_marking_the_same_products_both_commit():
                 env["integration.backend"].browse(backend_id).unlink()
             if product_id:
                 env["product.product"].browse(product_id).unlink()
+
+
+def test_a_success_noted_meanwhile_does_not_fail_a_job_recording_lineage():
+    """Every job notes its system's success (once a minute) while others are
+    recording lineage on that system. Lineage references the system row; a
+    success time written on that row made every job in flight fail on it
+    (REPEATABLE READ) and run its whole batch again."""
+    registry = Registry(get_db_name())
+    with registry.cursor() as cr:
+        system_id = _env(cr).ref("integration_governance.system_odoo").id
+    with registry.cursor() as first, registry.cursor() as second:
+        # The job's snapshot is older than the success noted by another job.
+        second.execute("SELECT count(*) FROM integration_system")
+        _env(first)["integration.system.heartbeat"]._beat(first, system_id, datetime.now())
+        first.commit()
+        steps = _env(second)["integration.lineage"].record_step(
+            "exported",
+            system=_env(second)["integration.system"].browse(system_id),
+            direction="outbound",
+            message="a step recorded after another job's success",
+        )
+        assert steps, "the step was recorded"
+        second.rollback()  # leave the shared test database's lineage as it was
+    with registry.cursor() as cr:
+        system = _env(cr)["integration.system"].browse(system_id)
+        assert system.last_success_at, "the system shows the success"

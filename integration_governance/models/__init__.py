@@ -1,4 +1,5 @@
 from . import integration_system
+from . import integration_system_heartbeat
 from . import integration_team
 from . import integration_sla_policy
 from . import integration_sla_clock_mixin

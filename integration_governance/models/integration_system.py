@@ -33,7 +33,10 @@ class IntegrationSystem(models.Model):
     company_id = fields.Many2one("res.company", default=lambda self: self.env.company)
     description = fields.Text()
     last_success_at = fields.Datetime(
-        "Last successful sync", help="Set by the pipeline after each successful exchange."
+        "Last successful sync",
+        compute="_compute_last_success_at",
+        inverse="_inverse_last_success_at",
+        help="Set by the pipeline after successful exchanges (integration.system.heartbeat).",
     )
 
     exception_open_count = fields.Integer(compute="_compute_dashboard")
@@ -78,6 +81,20 @@ class IntegrationSystem(models.Model):
     @api.model
     def _odoo(self):
         return self.env.ref("integration_governance.system_odoo")
+
+    def _compute_last_success_at(self):
+        beats = (
+            self.env["integration.system.heartbeat"].sudo().search([("system_id", "in", self.ids)])
+        )
+        times = {beat.system_id.id: beat.last_success_at for beat in beats}
+        for system in self:
+            system.last_success_at = times.get(system.id, False)
+
+    def _inverse_last_success_at(self):
+        for system in self.filtered("last_success_at"):
+            self.env["integration.system.heartbeat"]._beat(
+                self.env.cr, system.id, system.last_success_at
+            )
 
     def _compute_dashboard(self):
         Exception_ = self.env["integration.exception"]
