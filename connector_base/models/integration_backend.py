@@ -401,7 +401,7 @@ class IntegrationBackend(models.Model):
         jobs finishing at once must not fail on a serialization conflict over
         a timestamp. The system's time goes to its heartbeat row, never to the
         system row every lineage row references (see
-        integration.system.heartbeat).
+        integration.system.heartbeat), once this transaction has committed.
         """
         now = fields.Datetime.now()
         flows = self.flow_ids.filtered(
@@ -419,9 +419,11 @@ class IntegrationBackend(models.Model):
                 "FOR UPDATE SKIP LOCKED)",
                 [now, flows.ids],
             )
-            if self.system_id:
-                self.env["integration.system.heartbeat"]._beat(cr, self.system_id.id, now)
         flows.invalidate_recordset(["last_success_at"])
+        heartbeat, system_id = self.env["integration.system.heartbeat"], self.system_id.id
+        if system_id:
+            # Once this transaction committed: the system may be new in it.
+            self.env.cr.postcommit.add(lambda: heartbeat._beat_in_own_transaction(system_id, now))
 
     # -------------------------------------------------------------- inbox
     def _drain_identity(self):

@@ -35,3 +35,9 @@ class IntegrationSystemHeartbeat(models.Model):
             """,
             [system_id, when],
         )
+
+    @api.model
+    def _beat_in_own_transaction(self, system_id, when):
+        """``_beat`` in a short transaction of its own (a postcommit hook's)."""
+        with self.env.registry.cursor() as cr:
+            self._beat(cr, system_id, when)
