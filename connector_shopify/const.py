@@ -53,6 +53,8 @@ MUTATIONS = {
     "WebhookDelete",
     "ProductSet",
     "BulkRunQuery",
+    "StagedUploadsCreate",
+    "BulkRunMutation",
 }
 # A bulk read still running is looked at again after this many seconds (the
 # job is retried, never put to sleep).
@@ -103,6 +105,9 @@ RESPONSE_BUSINESS_OBJECTS = {
     "InventoryLevels": "stock",
     "BulkRunQuery": "stock",
     "CurrentBulkOperation": "stock",
+    "StagedUploadsCreate": "stock",
+    "BulkRunMutation": "stock",
+    "CurrentBulkMutation": "stock",
     "ItemLevels": "stock",
     "InventorySet": "stock",
     "Orders": "order",

@@ -159,7 +159,11 @@ class BulkRunner:
         if lines is None:
             message = "The JSONL file submitted via the stagedUploadsCreate mutation is invalid."
             return None, [
-                {"field": ["stagedUploadPath"], "message": message, "code": "INVALID_STAGED_UPLOAD_FILE"}
+                {
+                    "field": ["stagedUploadPath"],
+                    "message": message,
+                    "code": "INVALID_STAGED_UPLOAD_FILE",
+                }
             ]
         busy = self._busy(shop, version, "MUTATION")
         if busy:

@@ -169,9 +169,7 @@ def check_mutation(schema, mutation):
         document = graphql.parse(mutation)
     except graphql.GraphQLError as error:
         return f"Invalid mutation: {error.message}"
-    operations = [
-        d for d in document.definitions if isinstance(d, graphql.OperationDefinitionNode)
-    ]
+    operations = [d for d in document.definitions if isinstance(d, graphql.OperationDefinitionNode)]
     if len(operations) != 1 or operations[0].operation != graphql.OperationType.MUTATION:
         return "Bulk mutations must contain exactly one mutation operation"
     fields = operations[0].selection_set.selections
