@@ -174,23 +174,24 @@ class IntegrationBackend(models.Model):
 
     def _stock_export_levels(self, bindings, full):
         items = self._stock_item_map(bindings)
-        targets = self._stock_targets(bindings, items)
         known = self._stock_known_levels(bindings, items)
-        for location in self._stock_locations():
+        locations = self._stock_locations()
+        # A full sync reads the channel's truth at every location (what we
+        # knew may have drifted), first: a channel reading in the background
+        # (a bulk query) has the job wait before Odoo's side is computed.
+        for location in locations if full else []:
+            self._stock_read_into(known, location["id"], None)
+        targets = self._stock_targets(bindings, items)
+        # Others read only what they do not know.
+        for location in [] if full else locations:
             missing = {
                 item
                 for (item, loc) in targets
                 if loc == location["id"] and (item, loc) not in known
             }
-            # A full sync reads the channel's truth at every location (what we
-            # knew may have drifted); others read only what they do not know.
-            if full or missing:
-                whole = full or len(missing) > stock_levels.FULL_READ_ABOVE
-                read = self._stock_read_levels(location["id"], None if whole else missing)
-                if whole:
-                    for key in [key for key in known if key[1] == location["id"]]:
-                        known.pop(key)
-                known.update({(item, location["id"]): qty for item, qty in read.items()})
+            if missing:
+                whole = len(missing) > stock_levels.FULL_READ_ABOVE
+                self._stock_read_into(known, location["id"], None if whole else missing)
         changes = stock_levels.plan(targets, known)
         self._stock_check_documents(changes)
         try:
@@ -209,6 +210,15 @@ class IntegrationBackend(models.Model):
         # own, which a later reference to the system here would collide with.
         self._mark_flow_success("stock_out")
         return f"{len(targets)} levels compared, {sent} changed on {self.name}"
+
+    def _stock_read_into(self, known, location_id, item_ids):
+        """Read the channel's levels at a location (all of them when
+        ``item_ids`` is None: what we knew there is then forgotten)."""
+        read = self._stock_read_levels(location_id, item_ids)
+        if item_ids is None:
+            for key in [key for key in known if key[1] == location_id]:
+                known.pop(key)
+        known.update({(item, location_id): qty for item, qty in read.items()})
 
     def _stock_pending_quantities(self):
         """Units of the channel's orders already in the inbox but not yet in

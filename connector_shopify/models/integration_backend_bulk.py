@@ -21,7 +21,7 @@ from odoo import models
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from .. import const
-from ..lib import queries, stock_sync
+from ..lib import dates, queries, stock_sync
 
 _logger = logging.getLogger(__name__)
 RUNNING = {"CREATED", "RUNNING", "CANCELING"}
@@ -79,9 +79,10 @@ class IntegrationBackend(models.Model):
             )
         status = current["status"]
         if status in RUNNING:
+            age = dates.age_seconds(current.get("createdAt"))
             raise RetryableJobError(
                 f"waiting for Shopify's {what} ({status})",
-                seconds=const.BULK_POLL_SECONDS,
+                seconds=min(max(age / 2, const.BULK_POLL_SECONDS), const.BULK_POLL_MAX_SECONDS),
                 ignore_retry=True,
             )
         if status != "COMPLETED":
