@@ -137,3 +137,16 @@ class TestShopifyStockBulkPush(ShopifyCase):
         self.assertEqual(compares.pop(self.item_of(sold)), 5)
         self.assertEqual(set(compares.values()), {0})
         self.assertEqual(self.shopify_levels(), self.targets)
+
+    def test_the_method_before_bulk_operations_stays_runnable(self):
+        """``stock_read_pages``: pages of levels and plain calls of 250 (the
+        bench's baseline), with the same outcome."""
+        self.backend = self.backend.with_context(stock_read_pages=True)
+        before = len(self.calls())
+        self.full_sync()
+        self.assertEqual(self.shopify_levels(), self.targets)
+        operations = [call["operation"] for call in self.calls(before)]
+        self.assertEqual(operations.count("InventorySet"), 2)
+        self.assertIn("InventoryLevels", operations)
+        self.assertNotIn("BulkRunQuery", operations)
+        self.assertNotIn("BulkRunMutation", operations)
