@@ -407,20 +407,26 @@ def bench_stock(conf, database, variants, restore_rate, method="bulk"):
             backend = backend.with_context(stock_read_pages=True)
 
         def full_sync():
-            """One full sync as queue_job runs it; (outcome, seconds, retries, calls)."""
+            """One full sync as queue_job runs it; (outcome, seconds, retries,
+            calls, where the seconds went: each attempt, each wait)."""
             first_call = len(sandbox.calls(DOMAIN))
             started, retries = time.time(), 0
+            phases = []
             # The run id a queue job's uuid gives (attempts of one sync share it).
             run = backend.with_context(bulk_run_id=f"bench-{time.time()}")
             try:
                 while True:
+                    attempt = time.time()
                     try:
                         outcome = run._export_stock(full=True)
+                        phases.append(["attempt", time.time() - attempt])
                         break
                     except RetryableJobError as wait:
                         # queue_job: roll back, run again once the delay is over.
                         cr.rollback()
+                        phases.append(["attempt", time.time() - attempt, str(wait)])
                         retries += 1
+                        phases.append(["wait", wait.seconds or 1])
                         time.sleep(wait.seconds or 1)
                 cr.commit()
             except psycopg2.errors.SerializationFailure as error:
@@ -428,13 +434,13 @@ def bench_stock(conf, database, variants, restore_rate, method="bulk"):
                 cr.rollback()
                 outcome = f"FAILED at the end: {str(error).strip().splitlines()[-1]}"
             elapsed = time.time() - started
-            return outcome, elapsed, retries, sandbox.calls(DOMAIN)[first_call:]
+            return outcome, elapsed, retries, sandbox.calls(DOMAIN)[first_call:], phases
 
-        outcome, elapsed, retries, calls = full_sync()
+        outcome, elapsed, retries, calls, phases = full_sync()
         # The periodic full sync that follows, every level already right: what
         # reading costs when nothing needs writing.
         sandbox.set_bucket(DOMAIN, available=initial)
-        again_outcome, again_elapsed, again_retries, again_calls = full_sync()
+        again_outcome, again_elapsed, again_retries, again_calls, again_phases = full_sync()
     levels = sandbox.inventory(DOMAIN)
     matching = sum(
         1
@@ -450,12 +456,14 @@ def bench_stock(conf, database, variants, restore_rate, method="bulk"):
         "outcome": outcome,
         "setup_s": setup_seconds,
         "export_s": elapsed,
+        "phases": phases,
         "levels_matching": matching,
         **call_figures(calls, initial, restore_rate),
         "resync": {
             "outcome": again_outcome,
             "export_s": again_elapsed,
             "retries": again_retries,
+            "phases": again_phases,
             **call_figures(again_calls, initial, restore_rate),
         },
     }

@@ -60,10 +60,15 @@ MUTATIONS = {
     "WebhookDelete",
     "ProductSet",
     "BulkRunQuery",
+    "StagedUploadsCreate",
+    "BulkRunMutation",
 }
-# A bulk read still running is looked at again after this many seconds (the
-# job is retried, never put to sleep).
-BULK_POLL_SECONDS = 1
+# A bulk operation still running is looked at again (the job is retried,
+# never put to sleep) after half its age, at least BULK_POLL_SECONDS (most
+# finish within a second or two) and at most BULK_POLL_MAX_SECONDS: a look
+# costs one point and one attempt of the job, a late look the whole delay.
+BULK_POLL_SECONDS = 0.25
+BULK_POLL_MAX_SECONDS = 10
 # inventorySetQuantities takes up to 250 quantities.
 STOCK_BATCH_SIZE = 250
 STALE_CODES = stock_sync.STALE_CODES
@@ -110,6 +115,9 @@ RESPONSE_BUSINESS_OBJECTS = {
     "InventoryLevels": "stock",
     "BulkRunQuery": "stock",
     "CurrentBulkOperation": "stock",
+    "StagedUploadsCreate": "stock",
+    "BulkRunMutation": "stock",
+    "CurrentBulkMutation": "stock",
     "ItemLevels": "stock",
     "InventorySet": "stock",
     "Orders": "order",

@@ -139,7 +139,8 @@ def print_shopify_bench(orders, stock):
 
 
 def print_stock_bench(stock):
-    """The full stock sync, the connector's bulk read beside the paged read it replaced."""
+    """The full stock sync, the connector's bulk read and bulk write beside the
+    paged read and plain writes it replaced (``stock_read_pages``)."""
     bulk, pages = stock["bulk"], stock["pages"]
     print(
         f"\nFull stock sync of {bulk['variants']} variants in-process, bucket "
@@ -147,7 +148,7 @@ def print_stock_bench(stock):
     )
     _table(
         [
-            ("figure", "bulk read (measured)", "paged read (baseline, same run)", "ratio"),
+            ("figure", "bulk read + write (measured)", "paged (baseline, same run)", "ratio"),
             (
                 "Shopify points per variant",
                 f"{bulk['points'] / bulk['variants']:.3f} ({bulk['points']:.0f} pts)",
@@ -194,6 +195,19 @@ def print_stock_bench(stock):
             for name, entry in sorted(run["by_operation"].items(), key=lambda kv: str(kv[0]))
         )
         print(f"stock sync ({method}): {operations}; {run['outcome']}")
+        if run.get("phases"):
+            print(f"  where the {run['export_s']:.2f} s went: {_phases(run['phases'])}")
+
+
+def _phases(phases):
+    """'attempt 0.23 s (why it stopped), wait 0.25 s, ...' of one sync."""
+    parts = []
+    for phase in phases:
+        label = f"{phase[0]} {phase[1]:.2f} s"
+        if len(phase) > 2:
+            label += f" ({phase[2]})"
+        parts.append(label)
+    return ", ".join(parts)
 
 
 def _ratio(measured, baseline):

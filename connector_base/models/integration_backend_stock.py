@@ -10,7 +10,8 @@ refusal is an exception for the fulfilment team.
 
 A channel fills: ``_stock_supported``, ``_stock_locations``,
 ``_stock_item_id``, ``_stock_read_levels``, ``_stock_push_levels`` and, to
-hold back units of orders waiting in the inbox, ``_stock_pending_spec``.
+hold back units of orders waiting in the inbox, ``_stock_pending_spec``; one
+with a bulk import fills ``_stock_push_levels_bulk`` for the big syncs.
 The stock reconciliation is in ``integration_backend_reconcile_stock.py``.
 """
 
@@ -66,6 +67,20 @@ class IntegrationBackend(models.Model):
         Raise ``OutboundRefused`` for any other refusal.
         """
         raise NotImplementedError(f"{self.channel_type} backends take no stock levels")
+
+    def _stock_push_levels_bulk(self, batches):
+        """Hook: send many batches at once through the channel's bulk import
+        (one operation instead of one call per batch), each batch as
+        ``_stock_push_levels`` would send it (one location, its compares).
+
+        Returns one answer per batch, in order: what ``_stock_push_levels``
+        would have returned for it, or the ``OutboundRefused`` it would have
+        raised; or None when the channel has no bulk import (or cannot use it
+        now): the batches then go one call each. While the channel runs the
+        import, raise queue_job's ``RetryableJobError``: the job is retried and
+        the hook, called again with the same batches, finds its operation.
+        """
+        return None
 
     def _stock_batch_size(self):
         """Hook: how many levels one push call takes."""
@@ -179,23 +194,24 @@ class IntegrationBackend(models.Model):
 
     def _stock_export_levels(self, bindings, full):
         items = self._stock_item_map(bindings)
-        targets = self._stock_targets(bindings, items)
         known = self._stock_known_levels(bindings, items)
-        for location in self._stock_locations():
+        locations = self._stock_locations()
+        # A full sync reads the channel's truth at every location (what we
+        # knew may have drifted), first: a channel reading in the background
+        # (a bulk query) has the job wait before Odoo's side is computed.
+        for location in locations if full else []:
+            self._stock_read_into(known, location["id"], None)
+        targets = self._stock_targets(bindings, items)
+        # Others read only what they do not know.
+        for location in [] if full else locations:
             missing = {
                 item
                 for (item, loc) in targets
                 if loc == location["id"] and (item, loc) not in known
             }
-            # A full sync reads the channel's truth at every location (what we
-            # knew may have drifted); others read only what they do not know.
-            if full or missing:
-                whole = full or len(missing) > stock_levels.FULL_READ_ABOVE
-                read = self._stock_read_levels(location["id"], None if whole else missing)
-                if whole:
-                    for key in [key for key in known if key[1] == location["id"]]:
-                        known.pop(key)
-                known.update({(item, location["id"]): qty for item, qty in read.items()})
+            if missing:
+                whole = len(missing) > stock_levels.FULL_READ_ABOVE
+                self._stock_read_into(known, location["id"], None if whole else missing)
         changes = stock_levels.plan(targets, known)
         self._stock_check_documents(changes)
         try:
@@ -214,6 +230,15 @@ class IntegrationBackend(models.Model):
         # own, which a later reference to the system here would collide with.
         self._mark_flow_success("stock_out")
         return f"{len(targets)} levels compared, {sent} changed on {self.name}"
+
+    def _stock_read_into(self, known, location_id, item_ids):
+        """Read the channel's levels at a location (all of them when
+        ``item_ids`` is None: what we knew there is then forgotten)."""
+        read = self._stock_read_levels(location_id, item_ids)
+        if item_ids is None:
+            for key in [key for key in known if key[1] == location_id]:
+                known.pop(key)
+        known.update({(item, location_id): qty for item, qty in read.items()})
 
     def _stock_pending_quantities(self):
         """Units of the channel's orders already in the inbox but not yet in
@@ -328,54 +353,67 @@ class IntegrationBackend(models.Model):
             self._job_exception(breach.category, str(breach), **breach.exception_kwargs)
 
     def _stock_push(self, changes, known):
-        """Send the changes; a refused compare re-reads the batch's items and
-        recomputes against the channel's new quantities (a few times)."""
+        """Send the changes (more than one batch: through the channel's bulk
+        import when it has one); a refused compare re-reads the batch's items
+        and recomputes against the channel's new quantities (a few times)."""
+        size = self._stock_batch_size()
+        batches = list(stock_levels.batches(changes, size))
+        answers = self._stock_push_levels_bulk(batches) if len(changes) > size else None
         sent = 0
-        for batch in stock_levels.batches(changes, self._stock_batch_size()):
-            for round_ in range(STALE_ROUNDS + 1):
-                try:
-                    stale, unapplied = stock_levels.split_push_result(
-                        self._stock_push_levels(batch)
-                    )
-                except OutboundRefused as error:
-                    self._job_exception(
-                        "business_rule",
-                        f"{self.name} refused stock levels of "
-                        f"{', '.join(c.key for c in batch[:10])}"
-                        f"{'...' if len(batch) > 10 else ''}: {error}",
-                        business_object="stock",
-                        name=f"{self.name}: stock update refused",
-                    )
-                    break
-                not_applied = {id(change) for change in stale + unapplied}
-                for change in batch:
-                    if id(change) not in not_applied:
-                        known[(change.item_id, change.location_id)] = change.quantity
-                        sent += 1
-                if not stale:
-                    if not unapplied:
-                        break
-                    batch = unapplied
-                    continue
-                if round_ == STALE_ROUNDS:
-                    self._job_exception(
-                        "business_rule",
-                        f"{self.name} kept refusing the compare of "
-                        f"{', '.join(c.key for c in stale[:10])}: its quantities keep moving",
-                        business_object="stock",
-                        name=f"{self.name}: stock update refused",
-                    )
-                    break
-                # Only what the channel refused is read again.
-                fresh = self._stock_read_levels(
-                    stale[0].location_id, {change.item_id for change in stale}
+        for index, batch in enumerate(batches):
+            sent += self._stock_push_batch(batch, known, answers[index] if answers else None)
+        return sent
+
+    def _stock_push_batch(self, batch, known, answer=None):
+        """One batch until applied; ``answer``: what the channel already made of
+        its first sending (a bulk import), else it is sent now."""
+        sent = 0
+        for round_ in range(STALE_ROUNDS + 1):
+            try:
+                if round_ or answer is None:
+                    answer = self._stock_push_levels(batch)
+                if isinstance(answer, OutboundRefused):
+                    raise answer
+                stale, unapplied = stock_levels.split_push_result(answer)
+            except OutboundRefused as error:
+                self._job_exception(
+                    "business_rule",
+                    f"{self.name} refused stock levels of "
+                    f"{', '.join(c.key for c in batch[:10])}"
+                    f"{'...' if len(batch) > 10 else ''}: {error}",
+                    business_object="stock",
+                    name=f"{self.name}: stock update refused",
                 )
-                for change in stale:
-                    change.known = fresh.get(change.item_id)
-                    known[(change.item_id, change.location_id)] = change.known
-                batch = unapplied + [c for c in stale if c.known != c.quantity]
-                if not batch:
+                break
+            not_applied = {id(change) for change in stale + unapplied}
+            for change in batch:
+                if id(change) not in not_applied:
+                    known[(change.item_id, change.location_id)] = change.quantity
+                    sent += 1
+            if not stale:
+                if not unapplied:
                     break
+                batch = unapplied
+                continue
+            if round_ == STALE_ROUNDS:
+                self._job_exception(
+                    "business_rule",
+                    f"{self.name} kept refusing the compare of "
+                    f"{', '.join(c.key for c in stale[:10])}: its quantities keep moving",
+                    business_object="stock",
+                    name=f"{self.name}: stock update refused",
+                )
+                break
+            # Only what the channel refused is read again.
+            fresh = self._stock_read_levels(
+                stale[0].location_id, {change.item_id for change in stale}
+            )
+            for change in stale:
+                change.known = fresh.get(change.item_id)
+                known[(change.item_id, change.location_id)] = change.known
+            batch = unapplied + [c for c in stale if c.known != c.quantity]
+            if not batch:
+                break
         return sent
 
     def _stock_known_levels(self, bindings, items=None):

@@ -15,3 +15,13 @@ def to_utc_naive(value):
     if parsed.tzinfo:
         parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
     return parsed.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def age_seconds(value, now=None):
+    """Seconds since a Shopify timestamp (0 when unknown or in the future)."""
+    if not value:
+        return 0.0
+    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if not parsed.tzinfo:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return max(((now or datetime.now(timezone.utc)) - parsed).total_seconds(), 0.0)

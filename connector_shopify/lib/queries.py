@@ -53,6 +53,34 @@ query CurrentBulkOperation {
 }
 """
 
+# A bulk import: a staged target for the JSONL of variables, the run of one
+# mutation over its lines, and the state of the shop's latest one.
+STAGED_UPLOADS_CREATE = """
+mutation StagedUploadsCreate($input: [StagedUploadInput!]!) {
+  stagedUploadsCreate(input: $input) {
+    stagedTargets { url resourceUrl parameters { name value } }
+    userErrors { field message }
+  }
+}
+"""
+
+BULK_RUN_MUTATION = """
+mutation BulkRunMutation($mutation: String!, $stagedUploadPath: String!) {
+  bulkOperationRunMutation(mutation: $mutation, stagedUploadPath: $stagedUploadPath) {
+    bulkOperation { id status }
+    userErrors { field message code }
+  }
+}
+"""
+
+CURRENT_BULK_MUTATION = """
+query CurrentBulkMutation {
+  currentBulkOperation(type: MUTATION) {
+    id status errorCode objectCount url createdAt query
+  }
+}
+"""
+
 INVENTORY_LEVELS = """
 query InventoryLevels($locationId: ID!, $first: Int!, $after: String) {
   location(id: $locationId) {
@@ -222,6 +250,9 @@ ALL = {
     "Variants": VARIANTS,
     "BulkRunQuery": BULK_RUN_QUERY,
     "CurrentBulkOperation": CURRENT_BULK_OPERATION,
+    "StagedUploadsCreate": STAGED_UPLOADS_CREATE,
+    "BulkRunMutation": BULK_RUN_MUTATION,
+    "CurrentBulkMutation": CURRENT_BULK_MUTATION,
     "InventoryLevels": INVENTORY_LEVELS,
     "ItemLevels": ITEM_LEVELS,
     "InventorySet": INVENTORY_SET,

@@ -96,3 +96,28 @@ def bulk_levels(jsonl):
         if "__parentId" in row and row.get("location"):
             levels.setdefault(row["location"]["id"], {})[row["__parentId"]] = available_of(row)
     return levels
+
+
+def bulk_push_mutation(version, run_id, digest):
+    """The bulk mutation of stock levels: ``inventorySetQuantities`` once per
+    line; the comment (run, digest of the lines) tells this sync's operation
+    from another's when the job resumes."""
+    return f"# stock levels, run {run_id}, lines {digest}\n" + inventory_set_document(version)
+
+
+def jsonl(lines):
+    """The JSONL of bulk mutation variables, one object per line, stable."""
+    return "".join(json.dumps(line, sort_keys=True, separators=(",", ":")) + "\n" for line in lines)
+
+
+def bulk_push_results(text):
+    """{line number: (user errors, GraphQL errors)} of a bulk mutation's result
+    file, for ``inventorySetQuantities``."""
+    results = {}
+    for raw in text.splitlines():
+        if not raw.strip():
+            continue
+        row = json.loads(raw)
+        payload = (row.get("data") or {}).get("inventorySetQuantities") or {}
+        results[row["__lineNumber"]] = (payload.get("userErrors") or [], row.get("errors") or [])
+    return results

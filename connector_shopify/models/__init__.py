@@ -3,6 +3,7 @@ from . import integration_backend_session
 from . import integration_backend_orders
 from . import integration_backend_stock
 from . import integration_backend_bulk
+from . import integration_backend_stock_bulk
 from . import integration_backend_catalog
 from . import integration_backend_webhooks
 from . import integration_backend_fulfillment

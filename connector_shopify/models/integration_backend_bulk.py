@@ -1,4 +1,5 @@
-"""Whole-location stock reads through Shopify's bulk operations.
+"""Shopify's bulk operations from a job: the whole-location stock read here,
+and the waiting any bulk operation shares (the bulk stock write uses it).
 
 A full stock sync must know every level before it compares. Paging
 ``inventoryLevels`` costs query points per page; one ``bulkOperationRunQuery``
@@ -20,10 +21,15 @@ from odoo import models
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from .. import const
-from ..lib import queries, stock_sync
+from ..lib import dates, queries, stock_sync
 
 _logger = logging.getLogger(__name__)
 RUNNING = {"CREATED", "RUNNING", "CANCELING"}
+# How the state of the shop's latest operation of each type is read.
+CURRENT = {
+    "QUERY": (queries.CURRENT_BULK_OPERATION, "CurrentBulkOperation"),
+    "MUTATION": (queries.CURRENT_BULK_MUTATION, "CurrentBulkMutation"),
+}
 BUSY_CODES = {"OPERATION_IN_PROGRESS", "LIMIT_REACHED"}
 # The last file read, per process: every location of one sync reads the same one.
 _LAST_FILE = {}
@@ -32,61 +38,91 @@ _LAST_FILE = {}
 class IntegrationBackend(models.Model):
     _inherit = "integration.backend"
 
+    def _shopify_bulk_run_id(self):
+        """The id of this sync's run (its job's uuid): None outside a job."""
+        return self.env.context.get("job_uuid") or self.env.context.get("bulk_run_id")
+
     def _shopify_bulk_levels(self, location_id):
         """{inventory item: available} at a location, or None when there is no
         run to wait in or Shopify's bulk read failed (the caller then pages)."""
-        run_id = self.env.context.get("job_uuid") or self.env.context.get("bulk_run_id")
+        run_id = self._shopify_bulk_run_id()
         if not run_id:
             return None
         query = stock_sync.bulk_levels_query(run_id)
-        current = (
-            self._shopify_call(queries.CURRENT_BULK_OPERATION, {}, operation="CurrentBulkOperation")
-            or {}
-        ).get("currentBulkOperation")
-        if not current or current.get("query") != query:
-            self._shopify_start_bulk(query)
+        operation = self._shopify_bulk_operation(
+            "QUERY",
+            query,
+            lambda: self._shopify_start_bulk(
+                queries.BULK_RUN_QUERY, {"query": query}, "BulkRunQuery"
+            ),
+            what="bulk read of the stock levels",
+        )
+        if operation is None:
+            return None
+        return self._shopify_bulk_file(operation).get(location_id, {})
+
+    def _shopify_bulk_operation(self, kind, text, start, what):
+        """This run's completed bulk operation of ``kind`` (QUERY, MUTATION):
+        Shopify's latest of that type, recognised by its text (which names the
+        run). Started with ``start()`` when it is not there; while it runs the
+        job is retried, never put to sleep. None when it failed or was canceled."""
+        document, operation = CURRENT[kind]
+        current = (self._shopify_call(document, {}, operation=operation) or {}).get(
+            "currentBulkOperation"
+        )
+        if not current or current.get("query") != text:
+            start()
+            raise RetryableJobError(
+                f"Shopify's {what} started",
+                seconds=const.BULK_POLL_SECONDS,
+                ignore_retry=True,
+            )
         status = current["status"]
         if status in RUNNING:
+            age = dates.age_seconds(current.get("createdAt"))
             raise RetryableJobError(
-                f"waiting for Shopify's bulk read of the stock levels ({status})",
-                seconds=const.BULK_POLL_SECONDS,
+                f"waiting for Shopify's {what} ({status})",
+                seconds=min(max(age / 2, const.BULK_POLL_SECONDS), const.BULK_POLL_MAX_SECONDS),
                 ignore_retry=True,
             )
         if status != "COMPLETED":
             _logger.warning(
-                "%s: bulk read of the stock levels ended %s (%s); reading page by page",
+                "%s: %s ended %s (%s); going on without it",
                 self.name,
+                what,
                 status,
                 current.get("errorCode"),
             )
             return None
-        return self._shopify_bulk_file(current).get(location_id, {})
+        return current
+
+    def _shopify_bulk_download(self, operation):
+        """The text of a completed operation's result file ("" without one:
+        Shopify writes no file when there is no object at all)."""
+        if not operation.get("url"):
+            return ""
+        answer = requests.get(operation["url"], timeout=60)
+        answer.raise_for_status()
+        return answer.text
 
     def _shopify_bulk_file(self, operation):
         """{location: {item: available}} of a completed operation (read once)."""
         key = (self.env.cr.dbname, operation["id"])
         if key not in _LAST_FILE:
-            levels = {}
-            if operation.get("url"):  # no object at all: Shopify writes no file
-                answer = requests.get(operation["url"], timeout=60)
-                answer.raise_for_status()
-                levels = stock_sync.bulk_levels(answer.text)
+            levels = stock_sync.bulk_levels(self._shopify_bulk_download(operation))
             _LAST_FILE.clear()
             _LAST_FILE[key] = levels
         return _LAST_FILE[key]
 
-    def _shopify_start_bulk(self, query):
-        data = self._shopify_call(
-            queries.BULK_RUN_QUERY, {"query": query}, operation="BulkRunQuery"
-        )
-        payload = data.get("bulkOperationRunQuery") or {}
+    def _shopify_start_bulk(self, document, variables, operation):
+        """Start a bulk operation; another one of this shop running (one at a
+        time before 2026-01, five since) means: look again shortly."""
+        data = self._shopify_call(document, variables, operation=operation)
+        payload = next(iter(data.values()), None) or {}
         errors = payload.get("userErrors") or []
         if errors and not any(error.get("code") in BUSY_CODES for error in errors):
-            raise const.ShopifyUserError("BulkRunQuery", errors)
-        # Started, or another bulk query of this shop runs (one at a time before
-        # 2026-01): look again shortly.
-        raise RetryableJobError(
-            "Shopify's bulk read started" if not errors else errors[0].get("message"),
-            seconds=const.BULK_POLL_SECONDS,
-            ignore_retry=True,
-        )
+            raise const.ShopifyUserError(operation, errors)
+        if errors:
+            raise RetryableJobError(
+                errors[0].get("message"), seconds=const.BULK_POLL_SECONDS, ignore_retry=True
+            )

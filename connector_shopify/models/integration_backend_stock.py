@@ -92,6 +92,23 @@ class IntegrationBackend(models.Model):
             return super()._stock_push_levels(changes)
         version = self.shopify_api_version or DEFAULT_VERSION
         run_key = self.env.context.get("job_uuid") or secrets.token_hex(8)
+        try:
+            self._shopify_call(
+                stock_sync.inventory_set_document(version),
+                self._shopify_stock_variables(changes, run_key),
+                operation="InventorySet",
+                mutation_field="inventorySetQuantities",
+            )
+        except const.ShopifyUserError as error:
+            answer = self._shopify_stock_answer(changes, error.user_errors)
+            if isinstance(answer, OutboundRefused):
+                raise answer from error
+            return answer
+        return []
+
+    def _shopify_stock_variables(self, changes, run_key):
+        """The variables of one ``inventorySetQuantities`` of ``changes``."""
+        version = self.shopify_api_version or DEFAULT_VERSION
         variables = stock_sync.mutation_variables(
             changes,
             version,
@@ -107,24 +124,30 @@ class IntegrationBackend(models.Model):
                 json.dumps(variables["input"], sort_keys=True).encode()
             ).hexdigest()[:24]
             variables["key"] = f"odoo-{self.id}-{run_key}-{digest}"
-        try:
-            self._shopify_call(
-                stock_sync.inventory_set_document(version),
-                variables,
-                operation="InventorySet",
-                mutation_field="inventorySetQuantities",
+        return variables
+
+    def _shopify_stock_answer(self, changes, user_errors, errors=None):
+        """What Shopify made of one ``inventorySetQuantities`` of ``changes``,
+        as the stock pipeline takes it: [] (applied), the stale changes or a
+        ``PushResult`` (the call was refused for stale compares), or an
+        ``OutboundRefused`` (any other refusal) to raise."""
+        if errors:
+            return OutboundRefused(
+                f"Shopify refused stock levels: {errors[0].get('message')}",
+                business_object="stock",
             )
-        except const.ShopifyUserError as error:
-            if error.codes & const.STALE_CODES:
-                stale = stock_sync.stale_indexes(error.user_errors)
-                if not stale:
-                    return list(changes)
-                return stock_levels.PushResult(
-                    stale=[c for i, c in enumerate(changes) if i in stale],
-                    unapplied=[c for i, c in enumerate(changes) if i not in stale],
-                )
-            raise OutboundRefused(str(error), business_object="stock") from error
-        return []
+        if not user_errors:
+            return []
+        error = const.ShopifyUserError("InventorySet", user_errors)
+        if not error.codes & const.STALE_CODES:
+            return OutboundRefused(str(error), business_object="stock")
+        stale = stock_sync.stale_indexes(user_errors)
+        if not stale:
+            return list(changes)
+        return stock_levels.PushResult(
+            stale=[c for i, c in enumerate(changes) if i in stale],
+            unapplied=[c for i, c in enumerate(changes) if i not in stale],
+        )
 
     # ----------------------------------------------------------- locations
     def _shopify_fetch_locations(self):

@@ -1,4 +1,5 @@
-"""Bulk operations, as Shopify documents them for queries.
+"""Bulk operations, as Shopify documents them: queries here, the running
+of bulk mutations too (their staged upload and lines: ``bulk_imports.py``).
 
 ``bulkOperationRunQuery(query:)`` starts an asynchronous run of one query
 over whole connections (no page size, no cursors); the operation goes
@@ -9,7 +10,7 @@ nested connection on lines of their own with ``__parentId`` (the id of the
 object they belong to). Shops subscribed to ``BULK_OPERATIONS_FINISH`` get
 the ``bulk_operations/finish`` webhook. Before API 2026-01 one bulk query
 runs per shop at a time (``OPERATION_IN_PROGRESS``); since 2026-01 up to
-five (``LIMIT_REACHED``).
+five (``LIMIT_REACHED``); queries and mutations are counted apart.
 (https://shopify.dev/docs/api/usage/bulk-operations/queries,
 https://shopify.dev/docs/api/admin-graphql/latest/mutations/bulkOperationRunQuery)
 """
@@ -21,6 +22,7 @@ import time
 
 import graphql
 
+from . import bulk_imports
 from .defaults import resolve_field
 from .store import gid, iso_z
 
@@ -48,7 +50,7 @@ def node(op):
     return {
         "__typename": "BulkOperation",
         "id": gid("BulkOperation", op["id"]),
-        "type": "QUERY",
+        "type": op.get("type", "QUERY"),
         "status": op["status"],
         "errorCode": op.get("error_code"),
         "createdAt": iso_z(op["created_at"]),
@@ -134,29 +136,67 @@ class BulkRunner:
         problem = check_query(schema, query)
         if problem:
             return None, [{"field": ["query"], "message": problem, "code": "INVALID"}]
-        running = [op for op in operations(shop).values() if op["status"] in RUNNING_STATES]
+        busy = self._busy(shop, version, "QUERY")
+        if busy:
+            return None, busy
+        return self._launch(shop, {"type": "QUERY", "query": query, "version": version}), []
+
+    def start_mutation(self, shop, version, mutation, staged_upload_path):
+        """(operation, user errors) for a bulkOperationRunMutation (store lock held)."""
+        problem = bulk_imports.check_mutation(self.schema_for(version), mutation)
+        if problem:
+            return None, [{"field": ["mutation"], "message": problem, "code": "INVALID_MUTATION"}]
+        staged = bulk_imports.staged_uploads(shop).get(staged_upload_path)
+        if not staged or staged["data"] is None:
+            message = (
+                "The JSONL file could not be found. Try uploading the file again, and check "
+                "that you've entered the URL correctly for the stagedUploadPath mutation argument."
+            )
+            return None, [
+                {"field": ["stagedUploadPath"], "message": message, "code": "NO_SUCH_FILE"}
+            ]
+        lines = bulk_imports.read_lines(staged["data"])
+        if lines is None:
+            message = "The JSONL file submitted via the stagedUploadsCreate mutation is invalid."
+            return None, [
+                {
+                    "field": ["stagedUploadPath"],
+                    "message": message,
+                    "code": "INVALID_STAGED_UPLOAD_FILE",
+                }
+            ]
+        busy = self._busy(shop, version, "MUTATION")
+        if busy:
+            return None, busy
+        op = {"type": "MUTATION", "query": mutation, "version": version, "lines": lines}
+        return self._launch(shop, op), []
+
+    def _busy(self, shop, version, kind):
+        """The user errors of an operation over the shop's limit, or []."""
+        running = [
+            op
+            for op in operations(shop).values()
+            if op["status"] in RUNNING_STATES and op.get("type", "QUERY") == kind
+        ]
         allowed = concurrency(version)
-        if len(running) >= allowed:
-            if allowed == 1:
-                message = (
-                    "A bulk query operation for this app and shop is already in progress: "
-                    f"{gid('BulkOperation', running[0]['id'])}."
-                )
-                return None, [{"field": None, "message": message, "code": "OPERATION_IN_PROGRESS"}]
-            message = f"Only {allowed} bulk query operations can run at a time."
-            return None, [{"field": None, "message": message, "code": "LIMIT_REACHED"}]
-        op = {
-            "id": self.store.next_id(),
-            "status": "CREATED",
-            "query": query,
-            "version": version,
-            "created_at": self.store.now(),
-        }
+        if len(running) < allowed:
+            return []
+        if allowed == 1:
+            message = (
+                f"A bulk {kind.lower()} operation for this app and shop is already in "
+                f"progress: {gid('BulkOperation', running[0]['id'])}."
+            )
+            return [{"field": None, "message": message, "code": "OPERATION_IN_PROGRESS"}]
+        message = f"Only {allowed} bulk {kind.lower()} operations can run at a time."
+        return [{"field": None, "message": message, "code": "LIMIT_REACHED"}]
+
+    def _launch(self, shop, op):
+        op.update(id=self.store.next_id(), status="CREATED", created_at=self.store.now())
         operations(shop)[op["id"]] = op
         threading.Thread(
             target=self._run, args=(shop, op), name="shopify-sandbox-bulk", daemon=True
         ).start()
-        return op, []
+        return op
 
     def cancel(self, shop, op):
         if op["status"] in ("CREATED", "RUNNING"):
@@ -176,6 +216,8 @@ class BulkRunner:
                 return self._finish(shop, op, "CANCELED")
             op["status"] = "RUNNING"
         schema = self.schema_for(op["version"])
+        if op["type"] == "MUTATION":
+            return self._run_mutation(shop, op, schema)
         with self.store.lock:
             graph = self.graph_for(shop, op["version"], schema)
             token = BULK.set(True)
@@ -195,13 +237,30 @@ class BulkRunner:
                 op["errors"] = [error.message for error in result.errors]
                 return self._finish(shop, op, "FAILED")
             lines, roots = flatten(result.data or {})
-            body = "".join(json.dumps(line, separators=(",", ":")) + "\n" for line in lines)
-            op["file"] = body.encode()
-            op["object_count"] = len(lines)
-            op["root_object_count"] = roots
-            op["file_size"] = len(op["file"])
-            op["url"] = f"{self.public_url()}/bulk-results/{shop.domain}/{op['id']}.jsonl"
-            return self._finish(shop, op, "COMPLETED")
+            return self._complete(shop, op, lines, roots)
+
+    def _run_mutation(self, shop, op, schema):
+        """Each line in turn, the store free between two lines (other calls,
+        a sale, go on meanwhile, as on Shopify)."""
+        document = graphql.parse(op["query"])
+        results = []
+        for number, variables in enumerate(op.pop("lines")):
+            with self.store.lock:
+                if op["status"] == "CANCELING":
+                    return self._finish(shop, op, "CANCELED")
+                graph = self.graph_for(shop, op["version"], schema)
+                results.append(bulk_imports.run_line(schema, document, graph, variables, number))
+        with self.store.lock:
+            return self._complete(shop, op, results, len(results))
+
+    def _complete(self, shop, op, lines, roots):
+        body = "".join(json.dumps(line, separators=(",", ":")) + "\n" for line in lines)
+        op["file"] = body.encode()
+        op["object_count"] = len(lines)
+        op["root_object_count"] = roots
+        op["file_size"] = len(op["file"])
+        op["url"] = f"{self.public_url()}/bulk-results/{shop.domain}/{op['id']}.jsonl"
+        return self._finish(shop, op, "COMPLETED")
 
     def _finish(self, shop, op, status):
         op["status"] = status
@@ -215,7 +274,7 @@ class BulkRunner:
                 "created_at": iso_z(op["created_at"]),
                 "error_code": (op.get("error_code") or "").lower() or None,
                 "status": status.lower(),
-                "type": "query",
+                "type": op.get("type", "QUERY").lower(),
             },
         )
         return op

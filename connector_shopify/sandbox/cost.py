@@ -59,6 +59,7 @@ VALUE_OBJECT_TYPES = {
     "Count",
     "Weight",
     "SelectedOption",
+    "StagedUploadParameter",
 }
 
 

@@ -179,6 +179,8 @@ class ShopGraph(
             "productSet": self.product_set,
             "bulkOperationRunQuery": self.bulk_run_query,
             "bulkOperationCancel": self.bulk_cancel,
+            "bulkOperationRunMutation": self.bulk_run_mutation,
+            "stagedUploadsCreate": self.staged_uploads_create,
         }
 
 

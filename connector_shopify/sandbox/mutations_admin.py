@@ -2,7 +2,7 @@
 
 import re
 
-from . import bulk
+from . import bulk, bulk_imports
 from .store import parse_gid
 from .webhooks import EMITTED_TOPICS
 
@@ -14,6 +14,18 @@ class AdminMutations:
     def bulk_run_query(self, info, query, **_):
         op, errors = self.bulk_runner.start(self.shop, self.version, query)
         return {"bulkOperation": bulk.node(op) if op else None, "userErrors": errors}
+
+    def bulk_run_mutation(self, info, mutation, stagedUploadPath, **_):
+        op, errors = self.bulk_runner.start_mutation(
+            self.shop, self.version, mutation, stagedUploadPath
+        )
+        return {"bulkOperation": bulk.node(op) if op else None, "userErrors": errors}
+
+    def staged_uploads_create(self, info, input):
+        targets, errors = bulk_imports.create_targets(
+            self.shop, input, self.bulk_runner.public_url()
+        )
+        return {"stagedTargets": targets, "userErrors": errors}
 
     def bulk_cancel(self, info, id):
         parsed = parse_gid(id, "BulkOperation")

@@ -144,14 +144,12 @@ class CatalogNodes:
             "requiresShipping": True,
             "createdAt": iso_z(item["created_at"]),
             "updatedAt": iso_z(item["created_at"]),
-            "duplicateSkuCount": sum(
-                1
-                for other in shop.variants.values()
-                if variant and variant["sku"] and other["sku"] == variant["sku"]
-            )
-            - 1
-            if variant and variant["sku"]
-            else 0,
+            # Counted when asked for only: a scan of every variant per item.
+            "duplicateSkuCount": lambda info: (
+                sum(1 for other in shop.variants.values() if other["sku"] == variant["sku"]) - 1
+                if variant and variant["sku"]
+                else 0
+            ),
             "variant": lambda info: self.variant_node(variant) if variant else None,
             "variants": lambda info, **args: connection(
                 [variant] if variant else [], args, self.variant_node
@@ -162,8 +160,8 @@ class CatalogNodes:
             "inventoryLevels": lambda info, **args: connection(
                 [
                     {"id": location_id, "location_id": location_id}
-                    for (item_id, location_id) in shop.levels
-                    if item_id == item["id"]
+                    for location_id in shop.locations
+                    if (item["id"], location_id) in shop.levels
                 ],
                 args,
                 lambda level: self.level_node(item["id"], level["location_id"]),

@@ -159,8 +159,12 @@ class QueryRoot:
             ),
             "currentBulkOperation": lambda info, type="QUERY", **_: (
                 bulk.node(ops[-1])
-                if type == "QUERY"
-                and (ops := sorted(bulk.operations(shop).values(), key=lambda op: op["id"]))
+                if (
+                    ops := sorted(
+                        (o for o in bulk.operations(shop).values() if o["type"] == type),
+                        key=lambda op: op["id"],
+                    )
+                )
                 else None
             ),
             "bulkOperation": self.typed_lookup("BulkOperation"),

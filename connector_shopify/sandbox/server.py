@@ -13,6 +13,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+from . import bulk_imports
 from .graphql_api import GraphQLEndpoint
 from .schema_files import supported_versions
 from .store import CLIENT_CREDENTIALS_TTL, DEFAULT_SCOPES, SandboxError, Store
@@ -269,6 +270,13 @@ class ShopifySandbox:
             data = self.graphql.bulk_runner.result_file(shop, op_id) if shop else None
         return (200, data) if data is not None else (404, b"")
 
+    def staged_upload(self, content_type, raw):
+        """A POST to a staged upload target (Shopify: its Google Cloud Storage
+        bucket): (status, XML body)."""
+        fields = bulk_imports.parse_form(content_type, raw)
+        with self.store.lock:
+            return bulk_imports.receive_upload(self.store.shops.values(), fields, self.url)
+
     def handle_oauth(self, domain, params):
         with self.store.lock:
             shop = self.store.shops.get(domain)
@@ -444,6 +452,10 @@ def _handler_for(sandbox):
         def _dispatch(self, method):
             path = urlsplit(self.path).path
             raw = self._read()
+            if path == bulk_imports.UPLOAD_PATH and method == "POST":
+                content_type = self.headers.get("Content-Type") or ""
+                status, data = sandbox.staged_upload(content_type, raw)
+                return self._send_bytes(status, data, "application/xml; charset=UTF-8")
             try:
                 try:
                     body = self._json_body(raw, path)

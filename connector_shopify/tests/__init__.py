@@ -3,6 +3,7 @@ from . import test_lib_graphql_client
 from . import test_lib_stock_sync
 from . import test_response_contracts
 from . import test_sandbox_bulk
+from . import test_sandbox_bulk_imports
 from . import test_sandbox_cost
 from . import test_sandbox_graphql
 from . import test_sandbox_inventory
@@ -18,4 +19,5 @@ from . import test_shopify_orders
 from . import test_shopify_reconcile_orders
 from . import test_shopify_refund
 from . import test_shopify_stock
+from . import test_shopify_stock_bulk
 from . import test_plain_functions
