@@ -2,8 +2,8 @@
 
 One order at a time (the pipeline's ``_process`` against one ORM create and
 confirm), then in rounds of ``BATCH`` (the micro-batched ``_process_batch``
-of that many waiting events against one ORM ``create`` of that many orders
-and one ``action_confirm``).
+of that many waiting events, with the reservation job that follows it,
+against one ORM ``create`` of that many orders and one ``action_confirm``).
 
 Run by ``make bench`` (tools/suite.py) inside an installed bench database:
 ``python3 bench/bench_pipeline.py <odoo.conf> <database> <orders>``. Prints one
@@ -106,6 +106,10 @@ def pipeline_batch(env, backend, numbers):
     events._process_batch()
     states = set(events.mapped("state"))
     assert states == {"done"}, events.mapped("last_error")
+    # The batch confirms without reserving; its backend's reservation job
+    # (integration_backend_reservation) is part of its cost.
+    backend._reserve_deferred()
+    assert not env["stock.picking"].search_count([("integration_reserve_pending", "=", True)])
     return events
 
 

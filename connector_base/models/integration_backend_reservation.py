@@ -13,10 +13,13 @@ channel is never told of stock that is already sold.
 """
 
 from odoo import fields, models
+from odoo.addons.queue_job.exception import RetryableJobError
 
 from .integration_backend_jobs import integration_job
 
 RESERVE_STATES = ("confirmed", "partially_available")
+# One reservation job at a time (they reserve the same flagged deliveries).
+RESERVE_LOCK = 0x1E5E  # pg_try_advisory_xact_lock key
 
 
 class StockPicking(models.Model):
@@ -45,7 +48,7 @@ class IntegrationBackend(models.Model):
         if not pickings:
             return
         # Rows this transaction created: no other writer to meet.
-        pickings.write({"integration_reserve_pending": True})
+        self._reservation_flag(pickings, True)
         if not self._flow_job("orders_in", "_reserve_deferred", f"{self.name}: reserve"):
             self._reserve_pickings(pickings)
 
@@ -60,6 +63,10 @@ class IntegrationBackend(models.Model):
         )
         if not pickings:
             return "nothing to reserve"
+        self.env.cr.execute("SELECT pg_try_advisory_xact_lock(%s)", [RESERVE_LOCK])
+        if not self.env.cr.fetchone()[0]:
+            # Another backend's reservation job is reserving these right now.
+            raise RetryableJobError("another reservation job is running", seconds=1)
         moves = self._reserve_pickings(pickings)
         return f"{len(moves)} moves of {len(pickings)} deliveries reserved"
 
@@ -70,5 +77,15 @@ class IntegrationBackend(models.Model):
             lambda m: m.state in RESERVE_STATES and m._should_assign_at_confirm()
         )
         moves._action_assign()
-        pickings.write({"integration_reserve_pending": False})
+        self._reservation_flag(pickings, False)
         return moves
+
+    def _reservation_flag(self, pickings, pending):
+        """Set the flag in SQL: a picking's ``write`` (its tracking, its
+        checks of what changed) is not worth paying for our own marker."""
+        self.env["stock.picking"].flush_model(["integration_reserve_pending"])
+        self.env.cr.execute(
+            "UPDATE stock_picking SET integration_reserve_pending = %s WHERE id = ANY(%s)",
+            [True if pending else None, pickings.ids],
+        )
+        pickings.invalidate_recordset(["integration_reserve_pending"])
