@@ -147,6 +147,39 @@ class TestMicroBatch(PipelineCase):
             {"done"},
         )
 
+    def test_reordered_and_duplicated_deliveries_in_a_batch_make_one_order_once(self):
+        lines = [{"sku": "TC-RED", "qty": 7, "price": 10.0}]
+        newer = self.order_payload(4501, lines=lines, updated_at="2026-11-20T11:00:00Z")
+        older = self.order_payload(4501)
+        # The newer update arrives first, the older creation after it, and the
+        # channel sends the newer one again (same delivery id) in the same burst.
+        self.queue(self.order_payload(4502), newer)
+        again = self.post(newer, delivery="delivery-4501-newer")
+        self.assertEqual(again.status_code, 200)
+        duplicate = self.post(newer, delivery="delivery-4501-newer")
+        self.assertEqual(duplicate.json()["status"], "duplicate")
+        self.queue(older, self.order_payload(4503))
+        self.run_jobs()
+        [batch] = self.jobs("_process_batch")
+        self.assertEqual(batch.state, "done", batch.exc_info)
+        orders = self.env["sale.order"].search([("client_order_ref", "=", "#4501")])
+        self.assertEqual(len(orders), 1, "one order, whatever the order and count of deliveries")
+        quantities = {
+            line.product_id.default_code: line.product_uom_qty
+            for line in orders.order_line.filtered(lambda line: not line.is_delivery)
+        }
+        self.assertEqual(quantities, {"TC-RED": 7}, "the newer content stays; the older is stale")
+        events = self.events().filtered(lambda e: e.external_id == "904501")
+        self.assertEqual(len(events), 3, "a redelivery with the same id is stored once")
+        self.assertEqual(sorted(events.mapped("state")), ["done", "done", "ignored"])
+        self.assertEqual(
+            events.filtered(lambda e: e.state == "ignored").external_updated_at.hour,
+            10,
+            "the older creation is the one ignored",
+        )
+        others = self.env["sale.order"].search([("client_order_ref", "in", ["#4502", "#4503"])])
+        self.assertEqual(len(others), 2)
+
     def test_a_trickle_goes_through_at_once_without_a_batch(self):
         self.queue(self.order_payload(4501))
         self.run_jobs()
