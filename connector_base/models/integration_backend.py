@@ -229,6 +229,25 @@ class IntegrationBackend(models.Model):
         """Hook: [(flow, priority)] this channel runs; lower priority runs first."""
         return [("orders_in", 10), ("stock_out", 20), ("catalog", 30), ("reconciliation", 90)]
 
+    @api.model
+    def _webhook_fields(self):
+        """The backend's columns the webhook route's hooks read
+        (``_webhook_verify``, ``_webhook_check``, ``_webhook_describe``,
+        ``_event_trace_id``, the drain): the route reads them with the backend
+        in one statement, so a delivery costs no ORM fetch of the row. A
+        channel adds the stored columns its own hooks read, whatever the
+        backend's channel (one SELECT serves them all). Optional: a column
+        not listed is still read, by a fetch."""
+        return [
+            "state",
+            "max_payload_kb",
+            "channel_type",
+            "company_id",
+            "code",
+            "system_id",
+            "inbox_batch_window",
+        ]
+
     def _webhook_verify(self, headers, body):
         """Hook: True when ``body`` is signed by the channel (constant time)."""
         raise NotImplementedError(f"{self.channel_type} backends do not take webhooks")

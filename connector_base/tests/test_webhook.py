@@ -22,6 +22,26 @@ class TestWebhookIntake(PipelineCase):
         )
         self.assertEqual(len(drain), 1, "one drain job, whatever the number of deliveries")
 
+    def test_a_delivery_reads_the_backend_in_the_routes_own_statement(self):
+        # The first delivery makes the drain job; the next one is the steady state.
+        self.assertEqual(self.post(self.order_payload(2020)).status_code, 200)
+        token = self.backend.sudo().webhook_token
+        with self.assertLogs("odoo.sql_db", level="DEBUG") as logged:
+            response = self.post(self.order_payload(2021), token=token)
+        self.assertEqual(response.json()["status"], "accepted")
+        fetches = [
+            line
+            for line in logged.output
+            if 'FROM "integration_backend"' in line or 'FROM "integration_system"' in line
+        ]
+        self.assertEqual(fetches, [], "the hooks' columns come with the route's SELECT")
+        event = self.events().filtered(lambda e: e.external_id == "902021")
+        self.assertEqual(
+            event.trace_id,
+            self.backend._event_trace_id({"topic": event.topic, "external_id": "902021"}),
+            "the trace id from the route's columns is the one the ORM derives",
+        )
+
     def test_bad_signature_is_401_and_stores_nothing(self):
         before = len(self.events())
         response = self.post(self.order_payload(2002), secret="not-the-secret")

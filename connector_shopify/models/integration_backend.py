@@ -81,6 +81,11 @@ class IntegrationBackend(models.Model):
             ("reconciliation", 90),
         ]
 
+    @api.model
+    def _webhook_fields(self):
+        # _webhook_check compares the shop Shopify names with this one.
+        return super()._webhook_fields() + ["shopify_shop_domain"]
+
     def _webhook_verify(self, headers, body):
         if self.channel_type != "shopify":
             return super()._webhook_verify(headers, body)

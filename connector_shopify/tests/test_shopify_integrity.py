@@ -44,6 +44,19 @@ class TestShopifyIdentity(ShopifyCase):
         self.assertEqual(response.status_code, 400)
         self.assertFalse(self.events())
 
+    def test_the_shop_check_reads_no_row_beyond_the_routes_statement(self):
+        self.assertEqual(self.post_with().status_code, 200)  # makes the drain job
+        self.assertTrue(self.backend.sudo().webhook_token)  # the test's own read, before
+        with self.assertLogs("odoo.sql_db", level="DEBUG") as logged:
+            response = self.post_webhook(
+                {"id": 2, "name": "#2", "updated_at": "2026-11-20T10:00:00Z"}
+            )
+        self.assertEqual(response.json()["status"], "accepted")
+        self.assertFalse(
+            [line for line in logged.output if 'FROM "integration_backend"' in line],
+            "shopify_shop_domain comes with the route's SELECT (_webhook_fields)",
+        )
+
     def test_own_shop_and_topic_are_accepted(self):
         response = self.post_with(**{"X-Shopify-Shop-Domain": DOMAIN.upper()})
         self.assertEqual(response.status_code, 200)
