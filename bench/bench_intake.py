@@ -32,6 +32,7 @@ HERE = Path(__file__).resolve().parent
 PORT = int(os.environ.get("BENCH_HTTP_PORT", "8169"))
 SECRET = "bench-webhook-secret"
 CONNECTIONS, THREADS = 50, 2
+WARM_SECONDS = 30
 
 
 def setup_backend(database):
@@ -214,10 +215,19 @@ def main(odoo_bin, conf, database, seconds):
     started = time.time()
     try:
         result["drain_rss_before_kb"] = worker_rss_kb(proc)
-        remaining = backlog
+        # Fresh workers grow while the first jobs load what they use (modules'
+        # code paths, ORM caches), then stay flat: "before" for the goal is
+        # the warm size, WARM_SECONDS in; the series shows a leak as a slope.
+        series, remaining = [], backlog
         while remaining and time.time() - started < limit:
             time.sleep(2)
             remaining = count_events(database, backend_id, ("received", "processing"))
+            elapsed = time.time() - started
+            if elapsed >= WARM_SECONDS * (len(series) + 1):
+                series.append([round(elapsed), backlog - remaining, worker_rss_kb(proc)])
+        result["drain_rss_series"] = series
+        if series:
+            result["drain_rss_warm_kb"] = series[0][2]
         result["drain_rss_after_kb"] = worker_rss_kb(proc)
     finally:
         stop_odoo(proc)

@@ -65,13 +65,15 @@ def print_bench(version, pipeline, intake, seconds):
         ),
     ]
     if intake.get("drain_rss_before_kb"):
-        drain_before = _mean_mib(intake["drain_rss_before_kb"])
+        cold = _mean_mib(intake["drain_rss_before_kb"])
+        drain_before = _mean_mib(_drain_rss_before(intake))
         drain_after = _mean_mib(intake["drain_rss_after_kb"])
         rows.append(
             (
                 "HTTP/job worker RSS over the drain (mean)",
                 f"{drain_after:.0f} MiB after",
-                f"{drain_before:.0f} MiB before",
+                f"{drain_before:.0f} MiB warm"
+                + (f" ({cold:.0f} cold)" if intake.get("drain_rss_warm_kb") else ""),
                 f"{drain_after / drain_before:.2f}x" if drain_before else "-",
             )
         )
@@ -83,22 +85,36 @@ def print_bench(version, pipeline, intake, seconds):
         f"processed into orders in {drain['seconds']:.0f}s ({rate:.1f} events/s, "
         f"{drain['failed']} failed, {drain['remaining']} left)"
     )
+    if intake.get("drain_rss_series"):
+        print(
+            "worker RSS over the drain (s, events done, mean MiB): "
+            + ", ".join(
+                f"{seconds}s/{done}/{_mean_mib(sizes):.0f}"
+                for seconds, done, sizes in intake["drain_rss_series"]
+            )
+        )
 
 
 def _mean_mib(sizes_kb):
     return sum(sizes_kb) / max(len(sizes_kb), 1) / 1024
 
 
+def _drain_rss_before(intake):
+    """The drain's "before": the workers warm (their first jobs ran, as the
+    intake's workers are warmed by /web/health first), else as started."""
+    return intake.get("drain_rss_warm_kb") or intake.get("drain_rss_before_kb")
+
+
 def _memory_ratio(intake):
-    """The largest growth of any HTTP/job worker's resident memory across a
-    run (intake, then the drain by the job runner), after / before."""
+    """The largest growth of the HTTP/job workers' resident memory across a
+    run (intake, then the drain by the job runner), after / before (warm)."""
     ratios = []
     for before, after in (
-        ("rss_before_kb", "rss_after_kb"),
-        ("drain_rss_before_kb", "drain_rss_after_kb"),
+        (intake.get("rss_before_kb"), intake.get("rss_after_kb")),
+        (_drain_rss_before(intake), intake.get("drain_rss_after_kb")),
     ):
-        if intake.get(before) and intake.get(after):
-            ratios.append(_mean_mib(intake[after]) / _mean_mib(intake[before]))
+        if before and after:
+            ratios.append(_mean_mib(after) / _mean_mib(before))
     return max(ratios) if ratios else None
 
 
