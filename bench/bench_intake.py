@@ -191,8 +191,8 @@ def main(odoo_bin, conf, database, seconds):
     config.parse_config(["-c", conf, "-d", database])
     backend_id, token = setup_backend(database)
     requests_file = Path(tempfile.mkdtemp()) / "deliveries.tsv"
-    # Unique deliveries for the whole run, with room: the route took over
-    # 700 a second once its hooks' columns came with its SELECT.
+    # Unique deliveries for the whole run, with room: each of wrk's threads
+    # sends its own half, and 700 a second ran out once the route got faster.
     write_requests(requests_file, max(20000, 2000 * seconds))
     result = {}
     proc = start_odoo(odoo_bin, conf, database, with_runner=False)
