@@ -1,4 +1,5 @@
 import json
+from unittest.mock import patch
 
 from .common import PipelineCase
 
@@ -41,6 +42,19 @@ class TestWebhookIntake(PipelineCase):
             self.backend._event_trace_id({"topic": event.topic, "external_id": "902021"}),
             "the trace id from the route's columns is the one the ORM derives",
         )
+
+    def test_a_column_listed_by_mistake_does_not_break_the_route(self):
+        Backend = type(self.env["integration.backend"])
+        listed = Backend._webhook_fields
+
+        def with_mistakes(backend):
+            # A computed field, a field that does not exist, and a repeat.
+            return listed(backend) + ["job_channel", "no_such_field", "state"]
+
+        with patch.object(Backend, "_webhook_fields", with_mistakes):
+            response = self.post(self.order_payload(2030))
+        self.assertEqual(response.json()["status"], "accepted")
+        self.assertEqual(len(self.events().filtered(lambda e: e.external_id == "902030")), 1)
 
     def test_bad_signature_is_401_and_stores_nothing(self):
         before = len(self.events())
