@@ -49,16 +49,7 @@ class IntegrationWebhook(http.Controller):
     def receive(self, token, **_kwargs):
         env = request.env(su=True)
         Backend = env["integration.backend"]
-        # Stored columns only: a computed or translated name a channel listed
-        # by mistake is read by the ORM as before, never breaks the route.
-        names = [
-            name
-            for name in dict.fromkeys(Backend._webhook_fields())
-            if (field := Backend._fields.get(name))
-            and field.store
-            and field.column_type
-            and not field.translate
-        ]
+        names = Backend._webhook_columns()
         env.cr.execute(
             # What the channel's hooks read of the backend (and of its system,
             # for the trace id) comes in this one statement, and the

@@ -248,6 +248,22 @@ class IntegrationBackend(models.Model):
             "inbox_batch_window",
         ]
 
+    @api.model
+    def _webhook_columns(self):
+        """The columns the webhook route reads with the backend: its own
+        (state, size limit, system) and ``_webhook_fields``'s, stored ones
+        only: a computed, translated or unknown name a channel listed by
+        mistake is read by the ORM as before, and never breaks the route."""
+        names = ["state", "max_payload_kb", "system_id", *self._webhook_fields()]
+        return [
+            name
+            for name in dict.fromkeys(names)
+            if (field := self._fields.get(name))
+            and field.store
+            and field.column_type
+            and not field.translate
+        ]
+
     def _webhook_verify(self, headers, body):
         """Hook: True when ``body`` is signed by the channel (constant time)."""
         raise NotImplementedError(f"{self.channel_type} backends do not take webhooks")
