@@ -138,14 +138,22 @@ class IntegrationBackend(models.Model):
 
     def _stock_set_dirty(self, bindings, dirty):
         """In a short transaction of its own, so order imports marking
-        products never wait for (or conflict with) a long export."""
+        products never wait for (or conflict with) a long export. The
+        bindings it changed: a full sync of thousands of clean bindings
+        changes (and, retried, marks back) none of them."""
+        if not bindings:
+            return bindings
         with self.env.registry.cursor() as cr:
             cr.execute(
                 "UPDATE integration_binding SET stock_dirty = %s "
-                "WHERE id = ANY(%s) AND stock_dirty IS " + ("NOT TRUE" if dirty else "TRUE"),
+                "WHERE id = ANY(%s) AND stock_dirty IS "
+                + ("NOT TRUE" if dirty else "TRUE")
+                + " RETURNING id",
                 [dirty, bindings.ids],
             )
+            changed = bindings.browse(sorted(row[0] for row in cr.fetchall()))
         bindings.invalidate_recordset(["stock_dirty"])
+        return changed
 
     # ------------------------------------------------------------ export
     def _stock_bindings(self, product_ids=None, dirty_only=False):
@@ -155,7 +163,8 @@ class IntegrationBackend(models.Model):
         if dirty_only:
             domain.append(("stock_dirty", "=", True))
         bindings = self.env["integration.binding"].sudo().search(domain)
-        return bindings.filtered(lambda b: self._stock_item_id(b))
+        items = self._stock_item_map(bindings)
+        return bindings.filtered(lambda b: items[b.id])
 
     @integration_job
     def _export_stock(self, product_ids=None, full=False):
@@ -172,12 +181,14 @@ class IntegrationBackend(models.Model):
         bindings = self._stock_bindings(product_ids, dirty_only=changed_only)
         if product_ids is None:
             marked = self._stock_take_marks()
-            bindings |= marked.filtered(lambda b: self._stock_item_id(b))
+            items = self._stock_item_map(marked)
+            bindings |= marked.filtered(lambda b: items[b.id])
         if not bindings:
             return "nothing to export"
-        # Changes arriving from now on mark their products again; marked
-        # again here if this export fails.
-        self._stock_set_dirty(bindings, False)
+        # Changes arriving from now on mark their products again; those it
+        # found marked are marked again here if this export fails (the marks
+        # it took come back with the rollback).
+        cleared = self._stock_set_dirty(bindings, False)
         # Its calls are logged as replayable: a replay sends the levels again.
         backend = self.with_context(
             integration_replay=("integration.backend", self.id, "_replay_export_stock")
@@ -185,7 +196,7 @@ class IntegrationBackend(models.Model):
         try:
             return backend._stock_export_levels(bindings, full)
         except Exception:
-            self._stock_set_dirty(bindings, True)
+            self._stock_set_dirty(cleared, True)
             raise
 
     def _replay_export_stock(self):
@@ -260,8 +271,23 @@ class IntegrationBackend(models.Model):
         return {sku: float(qty) for sku, qty in self.env.cr.fetchall() if sku}
 
     def _stock_item_map(self, bindings):
-        """{binding id: the channel's item id}: the hook once per binding."""
+        """{binding id: the channel's item id}: the hook once per binding. A
+        channel keeping its item ids in the bindings' ``extra`` may read them
+        in one query instead (``_stock_extra_values``): a full sync maps
+        thousands, and every read of a Json field is a deep copy."""
         return {binding.id: self._stock_item_id(binding) for binding in bindings}
+
+    def _stock_extra_values(self, bindings, key):
+        """{binding id: ``extra[key]``} of many bindings in one query, without
+        the ORM's deep copy of each binding's whole ``extra``."""
+        if not bindings:
+            return {}
+        self.env["integration.binding"].flush_model(["extra"])
+        self.env.cr.execute(
+            "SELECT id, extra->%s FROM integration_binding WHERE id = ANY(%s)",
+            [key, list(bindings.ids)],
+        )
+        return dict(self.env.cr.fetchall())
 
     def _stock_targets(self, bindings, items=None):
         """{(item, channel location): (quantity Odoo can sell there, SKU)}."""
@@ -419,9 +445,9 @@ class IntegrationBackend(models.Model):
     def _stock_known_levels(self, bindings, items=None):
         items = items if items is not None else self._stock_item_map(bindings)
         known = {}
-        for binding in bindings:
-            item = items[binding.id]
-            for location, quantity in ((binding.extra or {}).get("levels") or {}).items():
+        for binding_id, levels in self._stock_extra_values(bindings, "levels").items():
+            item = items[binding_id]
+            for location, quantity in (levels or {}).items():
                 known[(item, location)] = quantity
         return known
 
@@ -436,11 +462,12 @@ class IntegrationBackend(models.Model):
         by_item = {}
         for (item, location), quantity in known.items():
             by_item.setdefault(item, {})[location] = quantity
+        stored = self._stock_extra_values(bindings, "levels")
         rows = []
-        for binding in bindings:
-            levels = by_item.get(items[binding.id], {})
-            if levels != (binding.extra or {}).get("levels"):
-                rows.append((binding.id, json.dumps(levels)))
+        for binding_id in bindings.ids:
+            levels = by_item.get(items[binding_id], {})
+            if levels != stored.get(binding_id):
+                rows.append((binding_id, json.dumps(levels)))
         if not rows:
             return
         with self.env.registry.cursor() as cr:

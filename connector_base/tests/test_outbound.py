@@ -6,7 +6,7 @@ shipments sent once, with the failures ending as the inbound ones do."""
 from datetime import timedelta
 
 from odoo import fields
-from odoo.addons.connector_base.lib.retry import PermanentError
+from odoo.addons.connector_base.lib.retry import PermanentError, TransientError
 from odoo.tests import tagged
 
 from .common import PipelineCase, set_stock
@@ -144,6 +144,29 @@ class TestOutboundStock(PipelineCase):
         self.assertEqual(len(exception), 1)
         self.assertIn("Retries exhausted", exception.message)
         self.sandbox.failures.clear()
+
+    def test_a_failed_export_marks_again_only_what_it_found_marked(self):
+        Binding = self.env["integration.binding"]
+        bindings = {
+            sku: Binding.search([("backend_id", "=", self.backend.id), ("external_id", "=", sku)])
+            for sku in ("TC-RED", "TC-BLUE")
+        }
+        bindings["TC-RED"].stock_dirty = True
+        bindings["TC-BLUE"].stock_dirty = False
+        # The export marks in transactions of its own: they see what is written.
+        self.env.flush_all()
+        self.sandbox.fail_next(10, status=503)
+        # Not assertRaises: its savepoint would undo the marks written meanwhile.
+        try:
+            self.backend._export_stock(full=True)
+        except TransientError:
+            pass
+        else:
+            self.fail("the channel's outage did not fail the export")
+        self.sandbox.failures.clear()
+        self.env.invalidate_all()
+        self.assertTrue(bindings["TC-RED"].stock_dirty, "its change is not lost")
+        self.assertFalse(bindings["TC-BLUE"].stock_dirty, "nothing of it was pending")
 
 
 @tagged("post_install", "-at_install")

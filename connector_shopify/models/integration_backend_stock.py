@@ -39,6 +39,13 @@ class IntegrationBackend(models.Model):
             return super()._stock_item_id(binding)
         return (binding.extra or {}).get("inventory_item_id")
 
+    def _stock_item_map(self, bindings):
+        if self.channel_type != "shopify":
+            return super()._stock_item_map(bindings)
+        # What _stock_item_id reads, in one query for thousands of bindings.
+        items = self._stock_extra_values(bindings, "inventory_item_id")
+        return {binding_id: items.get(binding_id) for binding_id in bindings.ids}
+
     def _stock_batch_size(self):
         if self.channel_type != "shopify":
             return super()._stock_batch_size()

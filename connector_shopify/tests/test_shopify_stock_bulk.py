@@ -69,6 +69,16 @@ class TestShopifyStockBulkPush(ShopifyCase):
         )
         return binding.extra["inventory_item_id"]
 
+    def test_item_ids_read_in_one_query_are_the_hooks_own(self):
+        bindings = self.env["integration.binding"].search(
+            [("backend_id", "=", self.backend.id), ("res_model", "=", "product.product")]
+        )
+        self.assertGreater(len(bindings), MANY)
+        expected = {b.id: self.backend._stock_item_id(b) for b in bindings}
+        self.assertTrue(all(expected.values()))
+        self.env.invalidate_all()
+        self.assertEqual(self.backend._stock_item_map(bindings), expected)
+
     def test_a_full_sync_of_many_levels_is_one_bulk_mutation(self):
         before = len(self.calls())
         outcome = self.full_sync()
