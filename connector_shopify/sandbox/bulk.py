@@ -27,7 +27,11 @@ from .defaults import resolve_field
 from .store import gid, iso_z
 
 # Set while a bulk query runs: connections then answer every object.
-BULK = contextvars.ContextVar("shopify_sandbox_bulk", default=False)
+BULK = contextvars.ContextVar("shopify_sandbox_bulk", default=None)
+# A bulk query reads its top connection this many objects at a time, the
+# store free in between: Shopify answers a shop's other calls (a poll of the
+# operation, a sale) while its bulk query runs, and objectCount grows.
+PAGE_OF_ROOTS = 250
 # Shopify queues a bulk operation before it runs: long enough to be seen CREATED.
 START_DELAY = 0.05
 RUNNING_STATES = ("CREATED", "RUNNING", "CANCELING")
@@ -37,6 +41,26 @@ MAX_CONCURRENT = 5
 
 def concurrency(version):
     return MAX_CONCURRENT if version >= CONCURRENT_SINCE or version == "unstable" else 1
+
+
+class Window:
+    """The page of a bulk query's top connection one pass of its run reads:
+    the first connection the pass resolves claims it (nested ones are whole)."""
+
+    def __init__(self, after, size):
+        self.after, self.size = after, size
+        self.claimed = False
+        self.last, self.more = None, False
+
+    def claim(self):
+        """(after key, size) for the top connection, None for the others."""
+        if self.claimed:
+            return None
+        self.claimed = True
+        return self.after, self.size
+
+    def read(self, last, more):
+        self.last, self.more = last, more
 
 
 def operations(shop):
@@ -218,26 +242,37 @@ class BulkRunner:
         schema = self.schema_for(op["version"])
         if op["type"] == "MUTATION":
             return self._run_mutation(shop, op, schema)
-        with self.store.lock:
-            graph = self.graph_for(shop, op["version"], schema)
-            token = BULK.set(True)
-            try:
-                result = graphql.execute(
-                    schema,
-                    graphql.parse(op["query"]),
-                    root_value=graph.query_root(),
-                    field_resolver=resolve_field,
-                )
-            finally:
-                BULK.reset(token)
-            if op["status"] == "CANCELING":
-                return self._finish(shop, op, "CANCELED")
-            if result.errors:
-                op["error_code"] = "INTERNAL_SERVER_ERROR"
-                op["errors"] = [error.message for error in result.errors]
-                return self._finish(shop, op, "FAILED")
-            lines, roots = flatten(result.data or {})
-            return self._complete(shop, op, lines, roots)
+        document = graphql.parse(op["query"])
+        lines, roots, after = [], 0, None
+        while True:
+            # One page of the top connection per pass, the store free between.
+            with self.store.lock:
+                if op["status"] == "CANCELING":
+                    return self._finish(shop, op, "CANCELED")
+                graph = self.graph_for(shop, op["version"], schema)
+                window = Window(after, PAGE_OF_ROOTS)
+                token = BULK.set(window)
+                try:
+                    result = graphql.execute(
+                        schema,
+                        document,
+                        root_value=graph.query_root(),
+                        field_resolver=resolve_field,
+                    )
+                finally:
+                    BULK.reset(token)
+                if result.errors:
+                    op["error_code"] = "INTERNAL_SERVER_ERROR"
+                    op["errors"] = [error.message for error in result.errors]
+                    return self._finish(shop, op, "FAILED")
+                page, page_roots = flatten(result.data or {})
+                lines += page
+                roots += page_roots
+                op["object_count"], op["root_object_count"] = len(lines), roots
+                if not (window.claimed and window.more):
+                    return self._complete(shop, op, lines, roots)
+                after = window.last
+            time.sleep(float(shop.faults.bulk_page_seconds or 0))
 
     def _run_mutation(self, shop, op, schema):
         """Each line in turn, the store free between two lines (other calls,

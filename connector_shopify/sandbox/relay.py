@@ -27,11 +27,19 @@ def connection(items, args, to_node, sort_key=None):
     """A Relay connection page over ``items`` (dicts with an ``id``)."""
     first, last = args.get("first"), args.get("last")
     whole = False
+    page = None
     if first is None and last is None:
-        if not bulk.BULK.get():
+        window = bulk.BULK.get()
+        if not window:
             raise GraphQLError("you must provide one of first or last")
         first = len(items := list(items))  # a bulk query reads whole connections
         whole = True
+        # ... its top one a page at a time (the first connection it resolves).
+        page = window.claim()
+        if page is not None:
+            after, first = page
+            if after is not None:
+                args = {**args, "after": _encode_cursor(list(after))}
     for name, value in () if whole else (("first", first), ("last", last)):
         if value is not None and (value < 0 or value > MAX_PAGE_SIZE):
             raise GraphQLError(
@@ -58,6 +66,8 @@ def connection(items, args, to_node, sort_key=None):
     if last is not None:
         has_previous = has_previous or len(keyed) > last
         keyed = keyed[-last:] if last else []
+    if page is not None:
+        window.read(keyed[-1][0] if keyed else None, has_next)
     edges = [{"cursor": _encode_cursor(list(key)), "node": to_node(item)} for key, item in keyed]
     return {
         "nodes": [edge["node"] for edge in edges],

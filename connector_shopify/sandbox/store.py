@@ -107,6 +107,8 @@ class Faults:
         self.webhook_lose = False
         # How long a bulk operation stays CREATED before it runs (a big shop's wait).
         self.bulk_seconds = 0.0
+        # How long a bulk query takes per page of its top connection (a big shop's pace).
+        self.bulk_page_seconds = 0.0
         self._random = random.Random()
 
     def reseed(self):
@@ -330,6 +332,7 @@ class Store(StoreChanges):
                 "duplicate": "webhook_duplicate",
                 "reorder": "webhook_reorder",
                 "bulk_seconds": "bulk_seconds",
+                "bulk_page_seconds": "bulk_page_seconds",
             }
             for key, value in faults.items():
                 if key not in names:

@@ -74,6 +74,30 @@ class TestBulkOperations(WebhookCase):
         self.assertEqual(current["objectCount"], "302")
         self.assertEqual(len(self.lines(current["url"])), 302)
 
+    def test_the_shop_answers_while_its_bulk_query_runs(self):
+        """Shopify runs a bulk query in the background: a poll answers at once,
+        RUNNING with the objects written so far; every object once in the file."""
+        for index in range(600):
+            self.sandbox.add_product(DOMAIN, f"Pen {index}", [{"sku": f"PEN-{index:03d}"}])
+        self.sandbox.set_faults(DOMAIN, bulk_page_seconds=0.3)
+        self.run_bulk(VARIANTS)
+        seen = []
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            current = self.data(CURRENT)["currentBulkOperation"]
+            seen.append((current["status"], int(current["objectCount"])))
+            if current["status"] not in ("CREATED", "RUNNING"):
+                break
+            time.sleep(0.05)
+        self.assertEqual(seen[-1], ("COMPLETED", 602))
+        self.assertTrue(
+            [count for status, count in seen if status == "RUNNING" and 0 < count < 602],
+            f"no poll saw it running part-way: {seen}",
+        )
+        skus = [line["sku"] for line in self.lines(current["url"])]
+        self.assertEqual(len(skus), 602)
+        self.assertEqual(len(set(skus)), 602, "no object twice across its pages")
+
     def test_nested_connections_become_lines_with_their_parent_id(self):
         op_id = self.run_bulk(NESTED)
         current = self.wait_done()
