@@ -40,6 +40,14 @@ TOPICS = {
         # Echoes of its own sales at peak: after the orders (their priority).
         "flow": "stock_out",
     },
+    # A bulk operation ended: the job waiting for it runs now, not at its
+    # next look (nothing is imported).
+    "bulk_operations/finish": {
+        "contract": "shopify.bulk_operation",
+        "object": "stock",
+        "mapper": "bulk_finished",
+        "flow": "stock_out",
+    },
 }
 
 # Units of these topics' orders still in the inbox are held back from stock.
@@ -103,6 +111,14 @@ SHOPIFY_CONTRACTS = [
         "name": "Shopify shop webhook (app/uninstalled)",
         "business_object": "order",
         "direction": "inbound",
+    },
+    {
+        "code": "shopify.bulk_operation",
+        "file": "shopify_bulk_operation.json",
+        "name": "Shopify bulk operation webhook (bulk_operations/finish)",
+        "business_object": "stock",
+        "direction": "inbound",
+        "owner_team": "integration_governance.team_fulfilment",
     },
 ]
 

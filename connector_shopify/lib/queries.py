@@ -275,6 +275,7 @@ WEBHOOK_TOPICS = {
     "REFUNDS_CREATE": "refunds/create",
     "APP_UNINSTALLED": "app/uninstalled",
     "INVENTORY_LEVELS_UPDATE": "inventory_levels/update",
+    "BULK_OPERATIONS_FINISH": "bulk_operations/finish",
 }
 ORDER_WEBHOOK_FIELDS = [
     "id",
@@ -321,6 +322,14 @@ INVENTORY_LEVEL_WEBHOOK_FIELDS = [
     "updated_at",
     "admin_graphql_api_id",
 ]
+BULK_OPERATION_WEBHOOK_FIELDS = [
+    "admin_graphql_api_id",
+    "completed_at",
+    "created_at",
+    "error_code",
+    "status",
+    "type",
+]
 TOPIC_FIELDS = {
     "ORDERS_CREATE": ORDER_WEBHOOK_FIELDS,
     "ORDERS_UPDATED": ORDER_WEBHOOK_FIELDS,
@@ -328,6 +337,7 @@ TOPIC_FIELDS = {
     "REFUNDS_CREATE": REFUND_WEBHOOK_FIELDS,
     "APP_UNINSTALLED": SHOP_WEBHOOK_FIELDS,
     "INVENTORY_LEVELS_UPDATE": INVENTORY_LEVEL_WEBHOOK_FIELDS,
+    "BULK_OPERATIONS_FINISH": BULK_OPERATION_WEBHOOK_FIELDS,
 }
 
 

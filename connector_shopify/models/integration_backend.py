@@ -147,6 +147,10 @@ class IntegrationBackend(models.Model):
                 if event_id
                 else f"inventory_level:{item}:{location}:{updated_at}:{payload.get('available')}"
             )
+        elif topic == "bulk_operations/finish":
+            external_id = payload.get("admin_graphql_api_id") or ""
+            # An operation finishes once; a redelivery folds.
+            dedup = f"bulk_operation:{external_id}:{payload.get('status')}"
         elif topic == "refunds/create":
             external_id = (
                 payload.get("admin_graphql_api_id") or f"gid://shopify/Refund/{payload.get('id')}"
@@ -242,6 +246,11 @@ class IntegrationBackend(models.Model):
             "quantity_available": payload["available"],
             "updated_at": payload["updated_at"],
         }
+
+    def _shopify_map_bulk_finished(self, event, payload):
+        """Nothing to import: the job waiting for that operation runs now."""
+        self._shopify_wake_bulk_waits(payload["admin_graphql_api_id"])
+        return None, None
 
     def _shopify_map_uninstalled(self, event, payload):
         self._shopify_uninstalled()

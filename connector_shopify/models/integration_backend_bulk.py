@@ -17,7 +17,7 @@ import logging
 
 import requests
 
-from odoo import models
+from odoo import fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from .. import const
@@ -71,9 +71,9 @@ class IntegrationBackend(models.Model):
             "currentBulkOperation"
         )
         if not current or current.get("query") != text:
-            start()
+            started = start()
             raise RetryableJobError(
-                f"Shopify's {what} started",
+                f"Shopify's {what} started{self._shopify_bulk_mark(started)}",
                 seconds=const.BULK_POLL_SECONDS,
                 ignore_retry=True,
             )
@@ -81,7 +81,8 @@ class IntegrationBackend(models.Model):
         if status in RUNNING:
             age = dates.age_seconds(current.get("createdAt"))
             raise RetryableJobError(
-                f"waiting for Shopify's {what} ({status})",
+                f"waiting for Shopify's {what} ({status})"
+                f"{self._shopify_bulk_mark(current.get('id'))}",
                 seconds=min(max(age / 2, const.BULK_POLL_SECONDS), const.BULK_POLL_MAX_SECONDS),
                 ignore_retry=True,
             )
@@ -95,6 +96,27 @@ class IntegrationBackend(models.Model):
             )
             return None
         return current
+
+    def _shopify_bulk_mark(self, operation_id):
+        """What a job waiting for a bulk operation says it waits for (queue_job
+        keeps a postponed job's message as its result): the finish webhook
+        finds the job by it."""
+        return f" [bulk {self.id} {operation_id}]" if operation_id else ""
+
+    def _shopify_wake_bulk_waits(self, operation_id):
+        """The jobs of this backend waiting for that operation run now rather
+        than at their next look (up to BULK_POLL_MAX_SECONDS away); queue_job's
+        runner hears of the new eta at once. The jobs woken."""
+        mark = self._shopify_bulk_mark(operation_id).strip()
+        jobs = (
+            self.env["queue.job"]
+            .sudo()
+            .search([("state", "=", "pending"), ("result", "like", mark)])
+        )
+        now = fields.Datetime.now()
+        late = jobs.filtered(lambda job: job.eta and job.eta > now)
+        late.write({"eta": now})
+        return late
 
     def _shopify_bulk_download(self, operation):
         """The text of a completed operation's result file ("" without one:
@@ -115,8 +137,8 @@ class IntegrationBackend(models.Model):
         return _LAST_FILE[key]
 
     def _shopify_start_bulk(self, document, variables, operation):
-        """Start a bulk operation; another one of this shop running (one at a
-        time before 2026-01, five since) means: look again shortly."""
+        """Start a bulk operation (its id); another one of this shop running
+        (one at a time before 2026-01, five since) means: look again shortly."""
         data = self._shopify_call(document, variables, operation=operation)
         payload = next(iter(data.values()), None) or {}
         errors = payload.get("userErrors") or []
@@ -126,3 +148,4 @@ class IntegrationBackend(models.Model):
             raise RetryableJobError(
                 errors[0].get("message"), seconds=const.BULK_POLL_SECONDS, ignore_retry=True
             )
+        return (payload.get("bulkOperation") or {}).get("id")

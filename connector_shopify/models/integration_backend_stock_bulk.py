@@ -62,7 +62,8 @@ class IntegrationBackend(models.Model):
         return answers
 
     def _shopify_start_bulk_mutation(self, mutation, body):
-        """Stage the JSONL of variables, upload it, run the mutation over it."""
+        """Stage the JSONL of variables, upload it, run the mutation over it
+        (the operation's id)."""
         staged = self._shopify_call(
             queries.STAGED_UPLOADS_CREATE,
             {
@@ -96,7 +97,7 @@ class IntegrationBackend(models.Model):
             raise retry.PermanentError(
                 f"staged upload to Shopify refused ({answer.status_code}): {answer.text[:300]}"
             )
-        self._shopify_start_bulk(
+        return self._shopify_start_bulk(
             queries.BULK_RUN_MUTATION,
             {"mutation": mutation, "stagedUploadPath": parameters["key"]},
             "BulkRunMutation",

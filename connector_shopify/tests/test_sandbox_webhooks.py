@@ -20,6 +20,7 @@ TOPIC_SCHEMAS = {
     "refunds/create": "shopify_refund",
     "app/uninstalled": "shopify_shop",
     "inventory_levels/update": "shopify_inventory_level",
+    "bulk_operations/finish": "shopify_bulk_operation",
 }
 
 
@@ -165,6 +166,20 @@ class TestPayloadContracts(WebhookCase):
         )
         bare = self.order()
         self.sandbox.cancel_order(DOMAIN, bare["id"], reason="customer")
+        bulk = self.data(
+            "mutation { bulkOperationRunQuery(query: "
+            '"{ products { edges { node { id } } } }") { bulkOperation { id } } }'
+        )["bulkOperationRunQuery"]["bulkOperation"]
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            if (
+                self.data(
+                    f'{{ node(id: "{bulk["id"]}") {{ ... on BulkOperation {{ status }} }} }}'
+                )["node"]["status"]
+                == "COMPLETED"
+            ):
+                break
+            time.sleep(0.05)
         self.sandbox.uninstall(DOMAIN)
         self.settle()
         topics = [r["headers"]["X-Shopify-Topic"] for r in self.sink.accepted()]
@@ -189,7 +204,7 @@ class TestPayloadContracts(WebhookCase):
 
 class TestSchemas(SandboxCase):
     def test_examples_validate_and_schemas_are_closed(self):
-        for name in ("shopify_order", "shopify_refund", "shopify_shop"):
+        for name in ("shopify_order", "shopify_refund", "shopify_shop", "shopify_bulk_operation"):
             with self.subTest(schema=name):
                 schema = json.loads((SCHEMAS / f"{name}.json").read_text())
                 jsonschema.Draft202012Validator.check_schema(schema)
@@ -201,6 +216,7 @@ class TestSchemas(SandboxCase):
                     "shopify_order": "ORDERS_CREATE",
                     "shopify_refund": "REFUNDS_CREATE",
                     "shopify_shop": "APP_UNINSTALLED",
+                    "shopify_bulk_operation": "BULK_OPERATIONS_FINISH",
                 }[name]
                 self.assertLessEqual(properties, set(queries.TOPIC_FIELDS[topic]))
                 self.assert_closed(schema, name)

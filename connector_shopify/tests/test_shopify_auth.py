@@ -78,4 +78,4 @@ class TestShopifyAuth(ShopifyCase):
         backend = wizard.backend_id
         self.assertEqual(backend.state, "active")
         self.assertEqual(backend.shopify_location_ids.warehouse_id, self.warehouse)
-        self.assertIn("5 webhook(s) created", wizard.webhook_report)
+        self.assertIn("6 webhook(s) created", wizard.webhook_report)

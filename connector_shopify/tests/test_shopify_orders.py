@@ -25,6 +25,7 @@ class TestShopifyOrders(ShopifyCase):
                 "ORDERS_CANCELLED",
                 "REFUNDS_CREATE",
                 "APP_UNINSTALLED",
+                "BULK_OPERATIONS_FINISH",
             },
         )
         bindings = self.env["integration.binding"].search(
@@ -39,7 +40,7 @@ class TestShopifyOrders(ShopifyCase):
         )
         # Checking again repairs nothing and creates nothing.
         report = self.backend._shopify_check_webhooks()
-        self.assertEqual((report["created"], report["updated"], report["ok"]), (0, 0, 5))
+        self.assertEqual((report["created"], report["updated"], report["ok"]), (0, 0, 6))
 
     def test_webhook_misrouted_is_repaired(self):
         subscription = self.backend._shopify().execute(

@@ -2,7 +2,11 @@
 out in one bulk mutation; a sale on Shopify meanwhile is never overwritten."""
 
 import json
+import re
+import time
+from datetime import timedelta
 
+from odoo import fields
 from odoo.tests import tagged
 
 from . import test_shopify_stock
@@ -146,6 +150,47 @@ class TestShopifyStockBulkPush(ShopifyCase):
         compares = {q["inventoryItemId"]: q["changeFromQuantity"] for q in quantities}
         self.assertEqual(compares.pop(self.item_of(sold)), 5)
         self.assertEqual(set(compares.values()), {0})
+        self.assertEqual(self.shopify_levels(), self.targets)
+
+    def finish_event(self, operation_id):
+        return self.events().filtered(
+            lambda e: e.topic == "bulk_operations/finish" and e.external_id == operation_id
+        )
+
+    def test_the_finish_webhook_wakes_the_sync_waiting_for_its_operation(self):
+        """Shopify's ``bulk_operations/finish``: the job waiting for that
+        operation runs at once, not at its next look."""
+        # Shopify keeps the operation queued a while: the job waits for it.
+        self.control("POST", f"/_sandbox/shops/{DOMAIN}/faults", {"bulk_seconds": 0.5})
+        self.backend._flow_job("stock_out", "_export_stock", "full stock sync", full=True)
+        job = self.env["queue.job"].search(
+            [("method_name", "=", "_export_stock"), ("id", ">=", self.first_job_id)]
+        )
+        self.run_jobs(max_rounds=1, include_future=True)
+        self.assertEqual(job.state, "pending")
+        mark = re.search(
+            rf"\[bulk {self.backend.id} (gid://shopify/BulkOperation/\d+)\]", job.result
+        )
+        self.assertTrue(mark, job.result)
+        # A big shop's read: the job's next look would be long after it ends.
+        job.eta = fields.Datetime.now() + timedelta(hours=1)
+        # (Earlier tests' finish webhooks, refused outside their windows, may
+        # come first: wait for this operation's.)
+        deadline = time.time() + 20
+        while time.time() < deadline and not self.finish_event(mark[1]):
+            delivered = [d for d in self.deliveries() if 200 <= (d.get("status") or 0) < 300]
+            self.wait_deliveries(len(delivered) + 1)
+        # Only jobs due now: the inbox's, whose finish event wakes the sync.
+        self.run_jobs()
+        finished = self.finish_event(mark[1])
+        self.assertEqual(finished.state, "done", finished.last_error)
+        self.assertNotIn(mark[1], job.result or "", "ran again within the hour: no longer waits")
+        # The sync goes on: its bulk write, waited for as queue_job retries it.
+        deadline = time.time() + 20
+        while job.state == "pending" and time.time() < deadline:
+            self.run_jobs(max_rounds=1, include_future=True)
+            time.sleep(0.1)
+        self.assertEqual(job.state, "done", job.exc_info)
         self.assertEqual(self.shopify_levels(), self.targets)
 
     def test_the_method_before_bulk_operations_stays_runnable(self):
