@@ -106,7 +106,9 @@ class ShopifySandbox:
 
     # ------------------------------------------------------------ helpers (= control API)
     def reset(self):
+        """No shop left, and none of their webhooks still to come."""
         self.store.reset()
+        self.dispatcher.forget()
 
     def create_shop(self, domain, **options):
         return self.store.create_shop(domain, **options)

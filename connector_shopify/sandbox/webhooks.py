@@ -148,6 +148,13 @@ class Dispatcher:
             self._wake.notify_all()
         return event_id
 
+    def forget(self):
+        """Drop every queued and held delivery: their shops are gone (a reset)."""
+        with self._wake:
+            self._queue.clear()
+            self._held = []
+            self._held_since = None
+
     def _push(self, delivery, delay):
         heapq.heappush(self._queue, (time.monotonic() + delay, next(self._sequence), delivery))
 
@@ -256,7 +263,10 @@ class Dispatcher:
                     "payload": json.loads(delivery["body"]),
                 }
             )
-        if retry_in is not None:
+        with self.store.lock:
+            # A shop removed meanwhile (a reset) sends nothing more.
+            gone = self.store.shops.get(delivery["domain"]) is not shop
+        if retry_in is not None and not gone:
             with self._wake:
                 self._push(delivery, retry_in)
                 self._wake.notify_all()

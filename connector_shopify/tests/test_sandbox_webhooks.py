@@ -132,6 +132,22 @@ class TestRetry(WebhookCase):
         self.assertGreaterEqual(time.monotonic() - started, self.retry_delays[0])
 
 
+class TestResetDropsRetries(WebhookCase):
+    fail_first = 100
+    retry_delays = (1.0, 1.0, 1.0)
+
+    def test_a_reset_drops_the_retries_still_to_come(self):
+        self.subscribe("ORDERS_CREATE")
+        self.order()
+        deadline = time.monotonic() + 5
+        while not self.sink.received and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.assertEqual(len(self.sink.received), 1, "the first attempt was refused")
+        self.sandbox.reset()  # its retry was due a second later
+        time.sleep(1.5)
+        self.assertEqual(len(self.sink.received), 1, "no retry for a shop that is gone")
+
+
 class TestPayloadContracts(WebhookCase):
     def test_every_emitted_payload_validates(self):
         self.subscribe(*queries.TOPIC_FIELDS)
