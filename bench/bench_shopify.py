@@ -46,6 +46,7 @@ sys.path.insert(0, str(HERE.parent / "connector_shopify"))
 
 from bench_intake import PORT, start_odoo, stop_odoo  # noqa: E402
 from finish_sink import FinishSink  # noqa: E402
+from lib import bulk_wait  # noqa: E402
 from sandbox import ShopifySandbox  # noqa: E402
 
 DOMAIN = "bench.myshopify.com"
@@ -439,7 +440,9 @@ def bench_stock(conf, database, variants, restore_rate, method="bulk"):
                         # queue_job: roll back, run again once the delay is
                         # over, or at once when the finish webhook comes first.
                         cr.rollback()
-                        phases.append(["attempt", time.time() - attempt, str(wait)])
+                        phases.append(
+                            ["attempt", time.time() - attempt, bulk_wait.without_mark(str(wait))]
+                        )
                         retries += 1
                         waited = time.time()
                         woken = sink.wait(str(wait), wait.seconds or 1)

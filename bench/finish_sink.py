@@ -9,11 +9,9 @@ to finish or for its next look, whichever comes first, as the runner would.
 
 import http.server
 import json
-import re
 import threading
 
-# What a job waiting for a bulk operation adds to its message.
-MARK = re.compile(r"\[bulk \d+ (\S+)\]$")
+from lib import bulk_wait  # connector_shopify/lib, on the path as for the sandbox
 
 
 class FinishSink:
@@ -45,11 +43,11 @@ class FinishSink:
     def wait(self, message, seconds):
         """Wait ``seconds``, less if the operation the job's ``message`` names
         finishes meanwhile: True when woken by its webhook."""
-        mark = MARK.search(message or "")
-        if not mark:
+        operation = bulk_wait.operation_of(message)
+        if not operation:
             threading.Event().wait(seconds)
             return False
-        return self._event(mark.group(1)).wait(seconds)
+        return self._event(operation).wait(seconds)
 
     def stop(self):
         self.server.shutdown()

@@ -1,10 +1,5 @@
 """The tables and goal lines ``make bench`` prints (tools/suite.py runs the benchmarks)."""
 
-import re
-
-# What a job waiting for a Shopify bulk operation adds to its message.
-BULK_MARK = re.compile(r" \[bulk [^]]*\]$")
-
 
 def _stored_verdict(hook, stored):
     """Stored events must be the accepted ones, plus at most those wrk saw no
@@ -226,8 +221,7 @@ def _phases(phases):
     for phase in phases:
         label = f"{phase[0]} {phase[1]:.2f} s"
         if len(phase) > 2:
-            # Without the mark a waiting job leaves for the finish webhook.
-            label += f" ({BULK_MARK.sub('', phase[2])})"
+            label += f" ({phase[2]})"
         parts.append(label)
     return ", ".join(parts)
 

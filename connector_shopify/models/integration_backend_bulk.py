@@ -21,7 +21,7 @@ from odoo import fields, models
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from .. import const
-from ..lib import dates, queries, stock_sync
+from ..lib import bulk_wait, dates, queries, stock_sync
 
 _logger = logging.getLogger(__name__)
 RUNNING = {"CREATED", "RUNNING", "CANCELING"}
@@ -73,7 +73,7 @@ class IntegrationBackend(models.Model):
         if not current or current.get("query") != text:
             started = start()
             raise RetryableJobError(
-                f"Shopify's {what} started{self._shopify_bulk_mark(started)}",
+                f"Shopify's {what} started{bulk_wait.mark(self.id, started)}",
                 seconds=const.BULK_POLL_SECONDS,
                 ignore_retry=True,
             )
@@ -82,7 +82,7 @@ class IntegrationBackend(models.Model):
             age = dates.age_seconds(current.get("createdAt"))
             raise RetryableJobError(
                 f"waiting for Shopify's {what} ({status})"
-                f"{self._shopify_bulk_mark(current.get('id'))}",
+                f"{bulk_wait.mark(self.id, current.get('id'))}",
                 seconds=min(max(age / 2, const.BULK_POLL_SECONDS), const.BULK_POLL_MAX_SECONDS),
                 ignore_retry=True,
             )
@@ -97,17 +97,11 @@ class IntegrationBackend(models.Model):
             return None
         return current
 
-    def _shopify_bulk_mark(self, operation_id):
-        """What a job waiting for a bulk operation says it waits for (queue_job
-        keeps a postponed job's message as its result): the finish webhook
-        finds the job by it."""
-        return f" [bulk {self.id} {operation_id}]" if operation_id else ""
-
     def _shopify_wake_bulk_waits(self, operation_id):
         """The jobs of this backend waiting for that operation run now rather
         than at their next look (up to BULK_POLL_MAX_SECONDS away); queue_job's
         runner hears of the new eta at once. The jobs woken."""
-        mark = self._shopify_bulk_mark(operation_id).strip()
+        mark = bulk_wait.mark(self.id, operation_id).strip()
         jobs = (
             self.env["queue.job"]
             .sudo()
