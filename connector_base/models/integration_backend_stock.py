@@ -277,16 +277,25 @@ class IntegrationBackend(models.Model):
         thousands, and every read of a Json field is a deep copy."""
         return {binding.id: self._stock_item_id(binding) for binding in bindings}
 
-    def _stock_extra_values(self, bindings, key):
+    def _stock_extra_values(self, bindings, key, latest=False):
         """{binding id: ``extra[key]``} of many bindings in one query, without
-        the ORM's deep copy of each binding's whole ``extra``."""
+        the ORM's deep copy of each binding's whole ``extra``.
+
+        ``latest``: as last committed, read in a transaction of its own. The
+        known levels are written that way (``_stock_store_levels``, the
+        level webhooks), so a job whose snapshot is older than them (a heal
+        run after the reconciliation stored what it read) would otherwise
+        compare against what the channel held before.
+        """
         if not bindings:
             return {}
         self.env["integration.binding"].flush_model(["extra"])
-        self.env.cr.execute(
-            "SELECT id, extra->%s FROM integration_binding WHERE id = ANY(%s)",
-            [key, list(bindings.ids)],
-        )
+        query = "SELECT id, extra->%s FROM integration_binding WHERE id = ANY(%s)"
+        if latest:
+            with self.env.registry.cursor() as cr:
+                cr.execute(query, [key, list(bindings.ids)])
+                return dict(cr.fetchall())
+        self.env.cr.execute(query, [key, list(bindings.ids)])
         return dict(self.env.cr.fetchall())
 
     def _stock_targets(self, bindings, items=None):
@@ -445,7 +454,7 @@ class IntegrationBackend(models.Model):
     def _stock_known_levels(self, bindings, items=None):
         items = items if items is not None else self._stock_item_map(bindings)
         known = {}
-        for binding_id, levels in self._stock_extra_values(bindings, "levels").items():
+        for binding_id, levels in self._stock_extra_values(bindings, "levels", True).items():
             item = items[binding_id]
             for location, quantity in (levels or {}).items():
                 known[(item, location)] = quantity
@@ -462,7 +471,7 @@ class IntegrationBackend(models.Model):
         by_item = {}
         for (item, location), quantity in known.items():
             by_item.setdefault(item, {})[location] = quantity
-        stored = self._stock_extra_values(bindings, "levels")
+        stored = self._stock_extra_values(bindings, "levels", True)
         rows = []
         for binding_id in bindings.ids:
             levels = by_item.get(items[binding_id], {})
