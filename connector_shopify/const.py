@@ -41,12 +41,14 @@ TOPICS = {
         "flow": "stock_out",
     },
     # A bulk operation ended: the job waiting for it runs now, not at its
-    # next look (nothing is imported).
+    # next look (nothing is imported). Before an orders backlog (10), as the
+    # inbox's drain (5): the wake must not wait behind the orders.
     "bulk_operations/finish": {
         "contract": "shopify.bulk_operation",
         "object": "stock",
         "mapper": "bulk_finished",
         "flow": "stock_out",
+        "priority": 5,
     },
 }
 

@@ -310,6 +310,13 @@ class IntegrationBackend(models.Model):
         the stock levels it echoes back (default: every topic is an order)."""
         return "orders_in"
 
+    def _event_priority(self, topic):
+        """Hook: the job priority of this topic's events when it is not their
+        flow's, for a signal that only lets a waiting job go on (a channel's
+        "your bulk operation ended"): it must not queue behind an orders
+        backlog. None: the flow's priority."""
+        return None
+
     def _map_event(self, event, payload):
         """Hook: turn a channel payload into ``(document type, canonical document)``.
 

@@ -166,11 +166,16 @@ class IntegrationEvent(models.Model):
 
     def _job_options(self):
         """The job options (channel, priority) of the flow this event's topic
-        belongs to (the backend's ``_event_flow`` hook)."""
-        backend = self[:1].backend_id
-        name = backend._event_flow(self[:1].topic)
+        belongs to (the backend's ``_event_flow`` hook), its priority the
+        topic's own if the backend gives one (``_event_priority``)."""
+        backend, topic = self[:1].backend_id, self[:1].topic
+        name = backend._event_flow(topic)
         flow = backend.flow_ids.filtered(lambda f: f.flow == name)[:1]
-        return flow._job_options() if flow else {"channel": backend.job_channel}
+        options = flow._job_options() if flow else {"channel": backend.job_channel}
+        priority = backend._event_priority(topic)
+        if priority is not None:
+            options = {**options, "priority": priority}
+        return options
 
     def _enqueue_one(self):
         """One job per event; its identity key keeps it from running twice at once."""

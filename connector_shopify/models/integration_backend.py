@@ -190,6 +190,11 @@ class IntegrationBackend(models.Model):
             return super()._event_flow(topic)
         return const.TOPICS.get(topic, {}).get("flow", "orders_in")
 
+    def _event_priority(self, topic):
+        if self.channel_type != "shopify":
+            return super()._event_priority(topic)
+        return const.TOPICS.get(topic, {}).get("priority")
+
     def _map_event(self, event, payload):
         if self.channel_type != "shopify":
             return super()._map_event(event, payload)

@@ -184,6 +184,10 @@ class TestShopifyStockBulkPush(ShopifyCase):
         self.run_jobs()
         finished = self.finish_event(mark[1])
         self.assertEqual(finished.state, "done", finished.last_error)
+        # At peak the wake does not queue behind the orders (nor the stock levels).
+        wake = self.env["queue.job"].search([("uuid", "=", finished.job_uuid)])
+        orders = self.backend.flow_ids.filtered(lambda flow: flow.flow == "orders_in")
+        self.assertLess(wake.priority, orders.priority)
         self.assertNotIn(mark[1], job.result or "", "ran again within the hour: no longer waits")
         # The sync goes on: its bulk write, waited for as queue_job retries it.
         deadline = time.time() + 20
