@@ -58,11 +58,14 @@ class IntegrationBackend(models.Model):
 class IntegrationReconciliationRun(models.Model):
     _inherit = "integration.reconciliation.run"
 
-    def _heal_stock_line(self, line):
-        """Odoo owns stock: set the channel's level of that product to Odoo's,
-        through the run's own backend (whatever its channel)."""
+    def _heal_stock_lines(self, lines):
+        """Odoo owns stock: set the channel's levels of those products to
+        Odoo's through the run's own backend (whatever its channel), in one
+        export: the channel's batches (or its bulk import), not a call per
+        line, when a drift or a fresh shop leaves thousands of mismatches."""
         backend = self._run_backend()
-        if not backend or not backend._stock_supported() or line.res_model != "product.product":
-            return super()._heal_stock_line(line)
-        backend._export_stock(product_ids=[line.res_id])
-        return True
+        products = lines.filtered(lambda line: line.res_model == "product.product")
+        if not backend or not backend._stock_supported() or not products:
+            return super()._heal_stock_lines(lines)
+        backend._export_stock(product_ids=sorted(set(products.mapped("res_id"))))
+        return products

@@ -3,7 +3,7 @@ from odoo import models
 
 class IntegrationReconciliationRun(models.Model):
     """Healing dispatches by the run's backend, so several channels coexist:
-    each ``_heal_<kind>_line`` handles its own backends and calls ``super()``."""
+    each ``_heal_<kind>_line(s)`` handles its own backends and calls ``super()``."""
 
     _inherit = "integration.reconciliation.run"
 
@@ -16,9 +16,9 @@ class IntegrationReconciliationRun(models.Model):
             .search([("system_id", "=", self.system_id.id)], limit=1)
         )
 
-    def _heal_stock_line(self, line):
-        """No channel healed it: the line is raised."""
-        return False
+    def _heal_stock_lines(self, lines):
+        """No channel healed them: the lines are raised."""
+        return lines.browse()
 
     def _heal_orders_line(self, line):
         """An order the channel has and Odoo lacks: re-import it through the

@@ -115,6 +115,23 @@ class TestOutboundStock(PipelineCase):
         self.assertEqual(run.line_ids.key, "TC-RED@Main warehouse")
         self.assertEqual(self.sandbox.inventory[("TC-RED", "WH1")], 5)
 
+    def test_a_reconciliation_heals_its_mismatches_in_one_export(self):
+        """A drifted shop's mismatches are healed set-wise: one push of the
+        channel's batch for all of them, not one export per line."""
+        self.set_odoo_stock("TC-RED", 5)
+        self.set_odoo_stock("TC-BLUE", 1)
+        self.run_jobs(include_future=True)
+        self.sandbox.inventory[("TC-RED", "WH1")] = 50
+        self.sandbox.inventory[("TC-BLUE", "WH1")] = 40
+        pushed_before = len(self.inventory_posts())
+        run = self.backend._reconcile_stock()
+        self.assertEqual((run.mismatched_count, run.healed_count), (2, 2))
+        self.assertEqual(set(run.line_ids.mapped("resolution")), {"healed"})
+        self.assertFalse(run.line_ids.exception_id)
+        self.assertEqual(len(self.inventory_posts()) - pushed_before, 1, "one push for both")
+        self.assertEqual(self.sandbox.inventory[("TC-RED", "WH1")], 5)
+        self.assertEqual(self.sandbox.inventory[("TC-BLUE", "WH1")], 1)
+
     def test_a_channel_that_owns_stock_gets_none_of_odoos(self):
         rule = self.env.ref("integration_governance.sor_stock")
         rule.write({"owner_scope": "role", "owner_role": "sales_channel"})

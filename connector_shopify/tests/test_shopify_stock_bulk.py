@@ -114,6 +114,34 @@ class TestShopifyStockBulkPush(ShopifyCase):
             list(binding_levels.extra["levels"].values()), [self.targets[self.bulk_skus[-1]]]
         )
 
+    def test_a_reconciliation_heals_hundreds_of_drifted_levels_in_one_bulk_write(self):
+        """Levels moved on Shopify without a webhook reaching Odoo: the daily
+        reconciliation reads them (one bulk query) and heals every mismatch
+        at once (one bulk write compared against what it read), not one
+        inventorySetQuantities per line."""
+        self.full_sync()
+        drifted = self.bulk_skus[:260]
+        for sku in drifted:
+            self.edit_on_shopify(sku, self.targets[sku] + 3)
+        before = len(self.calls())
+        run = self.as_job(lambda backend: backend._reconcile_stock())
+        self.assertEqual((run.mismatched_count, run.healed_count), (len(drifted), len(drifted)))
+        self.assertFalse(run.line_ids.exception_id)
+        self.assertEqual(self.shopify_levels(), self.targets)
+        operations = [call["operation"] for call in self.calls(before)]
+        self.assertEqual(operations.count("BulkRunMutation"), 1)
+        self.assertNotIn("InventorySet", operations)
+        mutation = next(c for c in self.calls(before) if c["operation"] == "BulkRunMutation")
+        with self.sandbox.store.lock:
+            shop = self.sandbox.store.shops[DOMAIN]
+            uploaded = shop.staged_uploads[mutation["variables"]["stagedUploadPath"]]["data"]
+        quantities = [
+            q
+            for line in uploaded.decode().splitlines()
+            for q in json.loads(line)["input"]["quantities"]
+        ]
+        self.assertEqual(len(quantities), len(drifted), "only the mismatches are written")
+
     def test_a_sale_during_the_bulk_mutation_rereads_and_resends_only_that_line(self):
         sold = self.bulk_skus[-1]  # on the second line (quantities 250-299)
         state = {"sold": False}

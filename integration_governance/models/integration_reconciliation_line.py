@@ -39,13 +39,15 @@ class IntegrationReconciliationLine(models.Model):
         return self._heal()
 
     def _heal(self):
-        """Heal through the run's channel hook; without one, raise an exception."""
-        for line in self:
-            if line.run_id._heal_line(line):
-                line.resolution = "healed"
-            else:
-                line.resolution = "exception"
-                line._raise_exception()
+        """Heal through the run's channel hook, all of a run's lines in one
+        call (``_heal_lines``); what it did not heal is raised."""
+        for run in self.run_id:
+            lines = self.filtered(lambda line, run=run: line.run_id == run)
+            healed = run._heal_lines(lines) & lines
+            healed.write({"resolution": "healed"})
+            unhealed = lines - healed
+            unhealed.write({"resolution": "exception"})
+            unhealed._raise_exception()
         return True
 
     def _raise_exception(self):

@@ -18,7 +18,7 @@ class IntegrationReconciliationRun(models.Model):
 
     Channel modules fill it: they read the snapshot, call ``add_mismatch`` for
     each difference and ``finish``; they implement ``_heal_<kind>_line`` to
-    heal a line automatically.
+    heal a line automatically, or ``_heal_<kind>_lines`` to heal many at once.
     """
 
     _name = "integration.reconciliation.run"
@@ -130,6 +130,17 @@ class IntegrationReconciliationRun(models.Model):
             f"{self.mismatched_count} mismatched, {self.healed_count} healed",
         )
         return self
+
+    def _heal_lines(self, lines):
+        """The lines healed of ``lines`` (this run's): all at once by the
+        channel's ``_heal_<kind>_lines`` when it has one (a heal of thousands
+        of stock levels is then a few calls, not one per line), else one by
+        one by ``_heal_line``."""
+        self.ensure_one()
+        method = getattr(self, f"_heal_{self.kind}_lines", None)
+        if method is not None:
+            return method(lines)
+        return lines.filtered(self._heal_line)
 
     def _heal_line(self, line):
         """Heal one line by the channel's ``_heal_<kind>_line``; False if none."""

@@ -27,17 +27,40 @@ class TestReconciliation(GovernanceCase):
         Run = type(self.env["integration.reconciliation.run"])
         healed = []
 
-        def _heal_stock_line(self, line):
+        def _heal_other_line(self, line):
             healed.append(line.key)
             return True
 
-        Run._heal_stock_line = _heal_stock_line
+        Run._heal_other_line = _heal_other_line
         try:
-            run = self.env["integration.reconciliation.run"].start("stock", self.wms)
+            run = self.env["integration.reconciliation.run"].start("other", self.wms)
             run.add_mismatch("SKU-9", "quantity", 1, 2)
             run.finish(compared_count=1)
         finally:
-            del Run._heal_stock_line
+            del Run._heal_other_line
         self.assertEqual(healed, ["SKU-9"])
         self.assertEqual(run.healed_count, 1)
         self.assertFalse(run.line_ids.exception_id)
+
+    def test_set_wise_heal_hook_gets_every_line_at_once(self):
+        """``_heal_<kind>_lines`` is called once with all the lines to heal;
+        those it does not return are raised, the others healed."""
+        Run = type(self.env["integration.reconciliation.run"])
+        calls = []
+
+        def _heal_other_lines(self, lines):
+            calls.append(sorted(lines.mapped("key")))
+            return lines.filtered(lambda line: line.key != "SKU-2")
+
+        Run._heal_other_lines = _heal_other_lines
+        try:
+            run = self.env["integration.reconciliation.run"].start("other", self.wms)
+            for key in ("SKU-1", "SKU-2", "SKU-3"):
+                run.add_mismatch(key, "quantity", 1, 2)
+            run.add_mismatch("SKU-4", "quantity", 1, 2, heal=False)
+            run.finish(compared_count=4)
+        finally:
+            del Run._heal_other_lines
+        self.assertEqual(calls, [["SKU-1", "SKU-2", "SKU-3"]])
+        self.assertEqual(run.healed_count, 2)
+        self.assertEqual(set(run.line_ids.exception_id.mapped("external_ref")), {"SKU-2", "SKU-4"})
