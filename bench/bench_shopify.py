@@ -373,6 +373,29 @@ def call_figures(calls, initial, restore_rate):
     }
 
 
+def reconcile_stock(backend):
+    """The daily stock reconciliation: its healing, told as an outcome."""
+    run = backend._reconcile_stock()
+    return (
+        f"{run.compared_count} compared, {run.mismatched_count} mismatched, "
+        f"{run.healed_count} healed"
+    )
+
+
+def heal_per_line(env):
+    """The baseline's heal: one stock export per mismatch line, as the
+    reconciliation healed before ``_heal_stock_lines`` (the bench's copy)."""
+    Run = type(env["integration.reconciliation.run"])
+
+    def _heal_stock_lines(self, lines):
+        backend = self._run_backend()
+        for line in lines:
+            backend._export_stock(product_ids=[line.res_id])
+        return lines
+
+    Run._heal_stock_lines = _heal_stock_lines
+
+
 def bench_stock(conf, database, variants, restore_rate, method="bulk"):
     config.parse_config(["-c", conf, "-d", database])
     registry = Registry(database)
@@ -421,9 +444,10 @@ def bench_stock(conf, database, variants, restore_rate, method="bulk"):
         if method == "pages":
             backend = backend.with_context(stock_read_pages=True)
 
-        def full_sync():
-            """One full sync as queue_job runs it; (outcome, seconds, retries,
-            calls, where the seconds went: each attempt, each wait)."""
+        def full_sync(job=lambda backend: backend._export_stock(full=True)):
+            """One full sync (or ``job``) as queue_job runs it; (outcome,
+            seconds, retries, calls, where the seconds went: each attempt,
+            each wait)."""
             first_call = len(sandbox.calls(DOMAIN))
             started, retries = time.time(), 0
             phases = []
@@ -433,7 +457,7 @@ def bench_stock(conf, database, variants, restore_rate, method="bulk"):
                 while True:
                     attempt = time.time()
                     try:
-                        outcome = run._export_stock(full=True)
+                        outcome = job(run)
                         phases.append(["attempt", time.time() - attempt])
                         break
                     except RetryableJobError as wait:
@@ -462,6 +486,16 @@ def bench_stock(conf, database, variants, restore_rate, method="bulk"):
         # reading costs when nothing needs writing.
         sandbox.set_bucket(DOMAIN, available=initial)
         again_outcome, again_elapsed, again_retries, again_calls, again_phases = full_sync()
+        # Then levels move on Shopify with no webhook reaching Odoo (an
+        # outage): the daily reconciliation reads them all and heals each
+        # mismatch, set-wise (the baseline: one export per line, as before).
+        drifted = skus[: max(variants // 10, 1)]
+        for index, sku in enumerate(drifted):
+            sandbox.set_inventory(DOMAIN, sku, "Main", quantities[index] + 3)
+        sandbox.set_bucket(DOMAIN, available=initial)
+        if method == "pages":
+            heal_per_line(env)
+        heal = full_sync(lambda backend: reconcile_stock(backend))
     levels = sandbox.inventory(DOMAIN)
     matching = sum(
         1
@@ -487,6 +521,13 @@ def bench_stock(conf, database, variants, restore_rate, method="bulk"):
             "retries": again_retries,
             "phases": again_phases,
             **call_figures(again_calls, initial, restore_rate),
+        },
+        "heal": {
+            "drifted": len(drifted),
+            "outcome": heal[0],
+            "export_s": heal[1],
+            "retries": heal[2],
+            **call_figures(heal[3], initial, restore_rate),
         },
     }
     print(json.dumps(result))

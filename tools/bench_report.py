@@ -205,6 +205,31 @@ def print_stock_bench(stock):
             ),
         ]
     )
+    if "heal" in bulk and "heal" in pages:
+        heal, baseline = bulk["heal"], pages["heal"]
+        print(
+            f"\nDaily stock reconciliation after {heal['drifted']} levels moved on "
+            "Shopify with no webhook (read all, heal each mismatch)"
+        )
+        _table(
+            [
+                ("figure", "set-wise heal (measured)", "one export per line (baseline)", "ratio"),
+                (
+                    "Shopify points",
+                    f"{heal['points']:.0f} pts",
+                    f"{baseline['points']:.0f} pts",
+                    f"{_ratio(heal['points'], baseline['points']):.2f}x",
+                ),
+                (
+                    "wall time",
+                    f"{heal['export_s']:.1f} s",
+                    f"{baseline['export_s']:.1f} s",
+                    f"{_ratio(heal['export_s'], baseline['export_s']):.2f}x",
+                ),
+                ("calls", f"{heal['calls']}", f"{baseline['calls']}", "-"),
+                ("outcome", heal["outcome"], baseline["outcome"], "-"),
+            ]
+        )
     for method, run in (("bulk", bulk), ("pages", pages)):
         operations = ", ".join(
             f"{name} {entry['calls']}x/{entry['actual']:.0f} pts"
