@@ -29,15 +29,19 @@ class IntegrationBackend(models.Model):
         """Compare every bound product's channel quantity with Odoo's; heal
         each mismatch (Odoo owns stock) or raise it when the heal is refused."""
         self.ensure_one()
+        # The channel's levels first: a channel reading them in the background
+        # has the job look again later before Odoo's side is computed.
+        read = self._stock_read_everywhere()
         run = self.env["integration.reconciliation.run"].start("stock", self.system_id)
         bindings = self._stock_bindings()
         items = self._stock_item_map(bindings)
         targets = self._stock_targets(bindings, items)
-        known, names = {}, {}
-        for location in self._stock_locations():
-            names[location["id"]] = location["name"]
-            read = self._stock_read_levels(location["id"])
-            known.update({(item, location["id"]): qty for item, qty in read.items()})
+        names = {location["id"]: location["name"] for location in self._stock_locations()}
+        known = {
+            (item, location_id): quantity
+            for location_id, levels in read.items()
+            for item, quantity in levels.items()
+        }
         by_item = {items[b.id]: b for b in bindings}
         heal = not self._outbound_refusal("stock", quiet=True)
         for item, location, quantity, current in stock_levels.mismatches(targets, known):

@@ -177,6 +177,15 @@ class IntegrationBackend(models.Model):
         refused = self._outbound_refusal("stock")
         if refused:
             return refused
+        # Its calls are logged as replayable: a replay sends the levels again.
+        backend = self.with_context(
+            integration_replay=("integration.backend", self.id, "_replay_export_stock")
+        )
+        # A full sync reads the channel's truth at every location (what we
+        # knew may have drifted) before anything else: a channel reading in
+        # the background (a bulk query) has the job look again later, and a
+        # look costs that call, not Odoo's side of thousands of levels.
+        read = backend._stock_read_everywhere() if full else None
         changed_only = not full and product_ids is None
         bindings = self._stock_bindings(product_ids, dirty_only=changed_only)
         if product_ids is None:
@@ -189,12 +198,8 @@ class IntegrationBackend(models.Model):
         # found marked are marked again here if this export fails (the marks
         # it took come back with the rollback).
         cleared = self._stock_set_dirty(bindings, False)
-        # Its calls are logged as replayable: a replay sends the levels again.
-        backend = self.with_context(
-            integration_replay=("integration.backend", self.id, "_replay_export_stock")
-        )
         try:
-            return backend._stock_export_levels(bindings, full)
+            return backend._stock_export_levels(bindings, read)
         except Exception:
             self._stock_set_dirty(cleared, True)
             raise
@@ -203,18 +208,26 @@ class IntegrationBackend(models.Model):
         """Replay of a logged stock call: every level, from Odoo's current state."""
         return self._export_stock(full=True)
 
-    def _stock_export_levels(self, bindings, full):
+    def _stock_read_everywhere(self):
+        """{channel location: {item: quantity}}: every level the channel has."""
+        return {
+            location["id"]: self._stock_read_levels(location["id"])
+            for location in self._stock_locations()
+        }
+
+    def _stock_export_levels(self, bindings, read=None):
+        """``read``: every level of every location, as a full sync read them
+        (what was known there is then forgotten); else only the levels not
+        known are read."""
         items = self._stock_item_map(bindings)
         known = self._stock_known_levels(bindings, items)
         locations = self._stock_locations()
-        # A full sync reads the channel's truth at every location (what we
-        # knew may have drifted), first: a channel reading in the background
-        # (a bulk query) has the job wait before Odoo's side is computed.
-        for location in locations if full else []:
-            self._stock_read_into(known, location["id"], None)
+        for location_id, levels in (read or {}).items():
+            for key in [key for key in known if key[1] == location_id]:
+                known.pop(key)
+            known.update({(item, location_id): qty for item, qty in levels.items()})
         targets = self._stock_targets(bindings, items)
-        # Others read only what they do not know.
-        for location in [] if full else locations:
+        for location in [] if read is not None else locations:
             missing = {
                 item
                 for (item, loc) in targets
