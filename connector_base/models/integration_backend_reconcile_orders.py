@@ -305,9 +305,9 @@ class IntegrationBackend(models.Model):
         """Re-import one missing order through the inbox (source ``poll``)."""
         self.ensure_one()
         snapshot = self.env.context.get("reconcile_orders_snapshot")
-        found = snapshot.orders.get(line.key) if snapshot else None
-        if found is None:
-            found = self._reconcile_orders_find(run, line.key)
+        if snapshot is None:
+            snapshot = self._reconcile_orders_snapshot(run)
+        found = snapshot.orders.get(line.key)
         if found is None:
             return False
         order, description = found
@@ -328,14 +328,19 @@ class IntegrationBackend(models.Model):
         line.sudo().note = f"re-imported through the inbox (event {event_id})"
         return True
 
-    def _reconcile_orders_find(self, run, key):
-        """Read the run's window again for one order (a heal asked later)."""
+    def _reconcile_orders_snapshot(self, run):
+        """The run's window read again (a heal asked later, by a manager),
+        once for all the lines healed together; empty when it cannot be read."""
         try:
             orders = self._channel_orders(run.window_start, run.window_end) or []
-            for order in orders:
-                description = self._channel_order_describe(order)
-                if str(description["external_id"]) == key:
-                    return order, description
+            return _Snapshot(
+                {
+                    str(description["external_id"]): (order, description)
+                    for order, description in (
+                        (order, self._channel_order_describe(order)) for order in orders
+                    )
+                }
+            )
         except IntegrationError as error:
-            _logger.warning("%s: cannot read order %s again: %s", self.name, key, error)
-        return None
+            _logger.warning("%s: cannot read the orders again: %s", self.name, error)
+            return _Snapshot({})

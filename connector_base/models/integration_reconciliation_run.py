@@ -20,10 +20,14 @@ class IntegrationReconciliationRun(models.Model):
         """No channel healed them: the lines are raised."""
         return lines.browse()
 
-    def _heal_orders_line(self, line):
-        """An order the channel has and Odoo lacks: re-import it through the
-        inbox of the run's backend (generic: channels fill ``_channel_orders``)."""
+    def _heal_orders_lines(self, lines):
+        """Orders the channel has and Odoo lacks: re-imported through the
+        inbox of the run's backend (generic: channels fill ``_channel_orders``).
+        A heal asked after the run reads the run's window once for all."""
         backend = self._run_backend()
         if not backend:
-            return False
-        return backend._reconcile_orders_heal(self, line)
+            return lines.browse()
+        if self.env.context.get("reconcile_orders_snapshot") is None:
+            snapshot = backend._reconcile_orders_snapshot(self)
+            backend = backend.with_context(reconcile_orders_snapshot=snapshot)
+        return lines.filtered(lambda line: backend._reconcile_orders_heal(self, line))

@@ -77,6 +77,27 @@ class TestReconcileOrders(PipelineCase):
         again = self.backend._reconcile_orders(START, END)
         self.assertEqual((again.compared_count, again.mismatched_count), (2, 0))
 
+    def test_a_later_heal_of_many_lines_reads_the_window_once(self):
+        """A manager heals a run's lines after the run (its snapshot gone):
+        the channel's window is read once for all of them, not once a line."""
+        self.on_channel(4051)
+        self.on_channel(4052)
+        run = self.env["integration.reconciliation.run"].start(
+            "orders", self.backend.system_id, START, END
+        )
+        for number in (4051, 4052):
+            run.add_mismatch(str(900000 + number), "order", "missing", f"#{number}", heal=False)
+        run.finish(2)
+        self.assertEqual(set(run.line_ids.mapped("resolution")), {"exception"})
+        self.sandbox.calls.clear()
+        run.line_ids.action_heal()
+        self.assertEqual(set(run.line_ids.mapped("resolution")), {"healed"})
+        reads = [path for path, _headers in self.sandbox.calls if path.startswith("/orders?")]
+        self.assertEqual(len(reads), 1, self.sandbox.calls)
+        self.run_jobs()
+        self.assertTrue(self.sale_order(4051))
+        self.assertTrue(self.sale_order(4052))
+
     def test_failed_event_raised_with_its_exception(self):
         payload = self.imported(4021, lines=[{"sku": "TC-UNKNOWN", "qty": 1, "price": 60.0}])
         event = self.events()
