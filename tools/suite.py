@@ -437,17 +437,50 @@ def clone_database(odoo_path, config, source, target):
     say(f"database {target} copied from {source} in {time.time() - started:.0f}s")
 
 
+def _live_users(users):
+    """The pids holding a lease on the private cluster (stale leases removed)."""
+    live = []
+    for lease in users.glob("*"):
+        try:
+            os.kill(int(lease.name), 0)
+            live.append(int(lease.name))
+        except (ValueError, ProcessLookupError):
+            lease.unlink(missing_ok=True)
+        except PermissionError:
+            live.append(int(lease.name))
+    return live
+
+
 @contextlib.contextmanager
-def database_server(keep_running=False):
+def database_server(keep_running=False, directory=None, port=None):
+    """The private cluster for the time of a command. Several commands may
+    share it (``make run`` in one terminal, ``make test`` in another): each
+    holds a lease, and the cluster the suite started stops with the last
+    one, never under another command's feet."""
     if external_db_configured():
         say("using the external PostgreSQL named by PG*/ODOO_DB_* variables")
         yield None
         return
-    cluster = PrivateCluster().ensure()
+    cluster = PrivateCluster(directory, port)
+    users = cluster.dir / "users"
+    users.mkdir(parents=True, exist_ok=True)
+    lease = users / str(os.getpid())
+    lease.touch()
+    started_mark = cluster.dir / "started-by-suite"
     try:
+        cluster.ensure()
+        if cluster.started_here:
+            started_mark.touch()
         yield cluster
     finally:
-        if cluster.started_here and not keep_running:
+        lease.unlink(missing_ok=True)
+        if keep_running:
+            pass
+        elif _live_users(users):
+            if started_mark.exists():
+                say("PostgreSQL kept running: another command of the suite uses it")
+        elif started_mark.exists():
+            started_mark.unlink(missing_ok=True)
             cluster.stop()
 
 
