@@ -185,7 +185,7 @@ class IntegrationBackend(models.Model):
         # knew may have drifted) before anything else: a channel reading in
         # the background (a bulk query) has the job look again later, and a
         # look costs that call, not Odoo's side of thousands of levels.
-        read = backend._stock_read_everywhere() if full else None
+        read = backend._stock_read_everywhere() if full and self._stock_bound() else None
         changed_only = not full and product_ids is None
         bindings = self._stock_bindings(product_ids, dirty_only=changed_only)
         if product_ids is None:
@@ -207,6 +207,12 @@ class IntegrationBackend(models.Model):
     def _replay_export_stock(self):
         """Replay of a logged stock call: every level, from Odoo's current state."""
         return self._export_stock(full=True)
+
+    def _stock_bound(self):
+        """Whether any product is bound to this backend (a full sync of none
+        reads nothing)."""
+        domain = [("backend_id", "=", self.id), ("res_model", "=", "product.product")]
+        return bool(self.env["integration.binding"].sudo().search_count(domain, limit=1))
 
     def _stock_read_everywhere(self):
         """{channel location: {item: quantity}}: every level the channel has."""

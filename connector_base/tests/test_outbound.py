@@ -115,6 +115,18 @@ class TestOutboundStock(PipelineCase):
         self.assertEqual(run.line_ids.key, "TC-RED@Main warehouse")
         self.assertEqual(self.sandbox.inventory[("TC-RED", "WH1")], 5)
 
+    def test_a_full_sync_reads_everything_first_and_nothing_without_bindings(self):
+        self.set_odoo_stock("TC-RED", 3)
+        self.sandbox.calls.clear()
+        self.backend._export_stock(full=True)
+        paths = [path for path, _headers in self.sandbox.calls]
+        self.assertTrue(paths[0].startswith("/inventory?"), paths)
+        self.assertEqual(self.sandbox.inventory[("TC-RED", "WH1")], 3)
+        self.env["integration.binding"].search([("backend_id", "=", self.backend.id)]).unlink()
+        self.sandbox.calls.clear()
+        self.assertEqual(self.backend._export_stock(full=True), "nothing to export")
+        self.assertFalse(self.sandbox.calls, "no read for a backend with nothing bound")
+
     def test_a_reconciliation_heals_its_mismatches_in_one_export(self):
         """A drifted shop's mismatches are healed set-wise: one push of the
         channel's batch for all of them, not one export per line."""
