@@ -44,15 +44,20 @@ class IntegrationBackend(models.Model):
         }
         by_item = {items[b.id]: b for b in bindings}
         heal = not self._outbound_refusal("stock", quiet=True)
-        for item, location, quantity, current in stock_levels.mismatches(targets, known):
-            run.add_mismatch(
-                f"{targets[(item, location)][1]}@{names.get(location, location)}",
-                "available",
-                quantity,
-                current,
-                record=self.env["product.product"].browse(by_item[item].res_id),
-                heal=heal,
-            )
+        Product = self.env["product.product"]
+        run.add_mismatches(
+            [
+                {
+                    "key": f"{targets[(item, location)][1]}@{names.get(location, location)}",
+                    "field_name": "available",
+                    "odoo_value": quantity,
+                    "external_value": current,
+                    "record": Product.browse(by_item[item].res_id),
+                    "heal": heal,
+                }
+                for item, location, quantity, current in stock_levels.mismatches(targets, known)
+            ]
+        )
         self._stock_store_levels(bindings, known, items)
         run.finish(len(targets))
         self._mark_flow_success("reconciliation")

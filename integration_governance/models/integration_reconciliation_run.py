@@ -13,6 +13,10 @@ KINDS = [
 ]
 
 
+def _text(value):
+    return "" if value is None else str(value)
+
+
 class IntegrationReconciliationRun(models.Model):
     """One set-wise comparison of Odoo with a system's snapshot.
 
@@ -84,23 +88,39 @@ class IntegrationReconciliationRun(models.Model):
     @api.private
     def add_mismatch(self, key, field_name, odoo_value, external_value, record=None, heal=True):
         """Record one difference; ``heal`` says whether it may heal automatically."""
-        self.ensure_one()
-        return (
-            self.env["integration.reconciliation.line"]
-            .sudo()
-            .create(
+        return self.add_mismatches(
+            [
                 {
-                    "run_id": self.id,
                     "key": key,
                     "field_name": field_name,
-                    "odoo_value": "" if odoo_value is None else str(odoo_value),
-                    "external_value": "" if external_value is None else str(external_value),
-                    "res_model": record._name if record else False,
-                    "res_id": record.id if record else False,
-                    "resolution": "heal" if heal else "exception",
+                    "odoo_value": odoo_value,
+                    "external_value": external_value,
+                    "record": record,
+                    "heal": heal,
                 }
-            )
+            ]
         )
+
+    @api.private
+    def add_mismatches(self, mismatches):
+        """Record many differences in one create (a drifted shop's thousands
+        of levels): dicts of ``add_mismatch``'s arguments. The lines."""
+        self.ensure_one()
+        Line = self.env["integration.reconciliation.line"].sudo()
+        return Line.create([self._line_values(mismatch) for mismatch in mismatches])
+
+    def _line_values(self, mismatch):
+        record = mismatch.get("record")
+        return {
+            "run_id": self.id,
+            "key": mismatch["key"],
+            "field_name": mismatch["field_name"],
+            "odoo_value": _text(mismatch["odoo_value"]),
+            "external_value": _text(mismatch["external_value"]),
+            "res_model": record._name if record else False,
+            "res_id": record.id if record else False,
+            "resolution": "heal" if mismatch.get("heal", True) else "exception",
+        }
 
     @api.private
     def finish(self, compared_count, error=None):

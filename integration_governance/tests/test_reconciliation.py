@@ -64,3 +64,25 @@ class TestReconciliation(GovernanceCase):
         self.assertEqual(calls, [["SKU-1", "SKU-2", "SKU-3"]])
         self.assertEqual(run.healed_count, 2)
         self.assertEqual(set(run.line_ids.exception_id.mapped("external_ref")), {"SKU-2", "SKU-4"})
+
+    def test_many_mismatches_recorded_in_one_call(self):
+        run = self.env["integration.reconciliation.run"].start("other", self.wms)
+        partner = self.env.user.partner_id
+        lines = run.add_mismatches(
+            [
+                {"key": "A", "field_name": "qty", "odoo_value": 1, "external_value": None},
+                {
+                    "key": "B",
+                    "field_name": "qty",
+                    "odoo_value": 2,
+                    "external_value": 3,
+                    "record": partner,
+                    "heal": False,
+                },
+            ]
+        )
+        self.assertEqual(lines.mapped("key"), ["A", "B"])
+        self.assertEqual(lines.mapped("external_value"), ["", "3"])
+        self.assertEqual(lines.mapped("resolution"), ["heal", "exception"])
+        self.assertEqual((lines[1].res_model, lines[1].res_id), ("res.partner", partner.id))
+        self.assertEqual(run.mismatched_count, 2)
