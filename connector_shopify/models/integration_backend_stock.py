@@ -31,7 +31,7 @@ class IntegrationBackend(models.Model):
         return [
             {"id": loc.shopify_id, "name": loc.name, "location": loc.warehouse_id.lot_stock_id}
             for loc in self.shopify_location_ids
-            if loc.export_stock and loc.warehouse_id
+            if loc.export_stock and loc.warehouse_id and loc.active_on_shopify
         ]
 
     def _stock_item_id(self, binding):
@@ -165,7 +165,9 @@ class IntegrationBackend(models.Model):
         )
 
     def action_shopify_sync_locations(self):
-        """Create the store's locations, mapped to the company's first warehouse."""
+        """Create the store's locations, mapped to the company's first
+        warehouse; those Shopify no longer lists (deactivated or deleted
+        there) stop taking stock."""
         self._check_integration_manager()
         Location = self.env["shopify.location"].sudo()
         for backend in self:
@@ -173,7 +175,11 @@ class IntegrationBackend(models.Model):
                 [("company_id", "=", backend.company_id.id)], limit=1
             )
             known = {loc.shopify_id: loc for loc in backend.shopify_location_ids}
-            for node in backend._shopify_fetch_locations():
+            nodes = backend._shopify_fetch_locations()
+            listed = {node["id"] for node in nodes}
+            gone = [loc for shopify_id, loc in known.items() if shopify_id not in listed]
+            Location.browse([loc.id for loc in gone]).write({"active_on_shopify": False})
+            for node in nodes:
                 values = {"name": node["name"], "active_on_shopify": node["isActive"]}
                 if node["id"] in known:
                     known[node["id"]].write(values)

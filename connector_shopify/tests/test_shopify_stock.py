@@ -210,6 +210,35 @@ class TestShopifyStock(ShopifyCase):
         self.assertEqual(run.line_ids.key, "SHOP-TEE-M@Main")
         self.assertEqual(self.shopify_levels()["SHOP-TEE-M"], 5)
 
+    def test_a_location_shopify_no_longer_lists_takes_no_stock(self):
+        """Deactivated or deleted on Shopify (its ``locations`` lists active
+        ones only): the next location sync stops the stock sent there."""
+        gone = self.env["shopify.location"].create(
+            {
+                "backend_id": self.backend.id,
+                "shopify_id": "gid://shopify/Location/999999",
+                "name": "Closed pop-up store",
+                "warehouse_id": self.warehouse.id,
+            }
+        )
+        self.assertIn(gone.shopify_id, [loc["id"] for loc in self.backend._stock_locations()])
+        self.backend.action_shopify_sync_locations()
+        self.assertFalse(gone.active_on_shopify)
+        self.assertTrue(
+            all(
+                self.backend.shopify_location_ids.filtered(lambda loc: loc != gone).mapped(
+                    "active_on_shopify"
+                )
+            )
+        )
+        self.assertEqual(
+            [loc["id"] for loc in self.backend._stock_locations()],
+            (self.backend.shopify_location_ids - gone).mapped("shopify_id"),
+        )
+        self.set_odoo_stock("SHOP-TEE-M", 4)
+        self.run_jobs(include_future=True)
+        self.assertEqual(self.shopify_levels()["SHOP-TEE-M"], 4)
+
 
 @tagged("post_install", "-at_install")
 class TestShopifyLevelsFollowed(ShopifyCase):
