@@ -42,5 +42,8 @@ backend.action_shopify_sync_locations()
 report = backend._shopify_check_webhooks()
 print(f"[demo] webhooks: {report}")
 print(f"[demo] catalogue: {backend._shopify_import_catalog()}")
+# The catalogue is bound whatever becomes of the stock push (as their two
+# jobs would be).
+env.cr.commit()  # noqa: F821
 print(f"[demo] stock: {backend._export_stock(full=True)}")
 env.cr.commit()  # noqa: F821

@@ -12,13 +12,13 @@ A channel fills: ``_stock_supported``, ``_stock_locations``,
 ``_stock_item_id``, ``_stock_read_levels``, ``_stock_push_levels`` and, to
 hold back units of orders waiting in the inbox, ``_stock_pending_spec``; one
 with a bulk import fills ``_stock_push_levels_bulk`` for the big syncs.
-The stock reconciliation is in ``integration_backend_reconcile_stock.py``.
+The stock reconciliation is in ``integration_backend_reconcile_stock.py``;
+the marks and the known levels in ``integration_backend_stock_memory.py``.
 """
 
-import json
 from datetime import datetime, timezone
 
-from odoo import api, models
+from odoo import models
 from odoo.tools.float_utils import float_round
 
 from ..lib import stock_levels
@@ -92,68 +92,6 @@ class IntegrationBackend(models.Model):
         ``{"topics": [...], "lines": "<payload key of the lines>",
         "sku": "<line key>", "quantity": "<line key>"}``, or None."""
         return None
-
-    # ------------------------------------------------------------- marks
-    @api.model
-    def _stock_mark_dirty(self, products):
-        """Called on every stock change: leave a mark (an appended row, see
-        integration.stock.mark) for the bound products of every active
-        backend, and coalesce one export per backend that takes stock."""
-        if not products:
-            return
-        # One statement on the hot path (every reservation and move). A
-        # product already marked gets no second row (concurrent imports may
-        # both add one: harmless, the export takes all).
-        self.env["integration.binding"].flush_model()
-        self.env.cr.execute(
-            """
-            INSERT INTO integration_stock_mark (backend_id, binding_id)
-            SELECT b.backend_id, b.id
-              FROM integration_binding b
-              JOIN integration_backend k ON k.id = b.backend_id AND k.state = 'active'
-             WHERE b.res_model = 'product.product' AND b.res_id = ANY(%s)
-               AND NOT EXISTS (SELECT 1 FROM integration_stock_mark m WHERE m.binding_id = b.id)
-            RETURNING backend_id
-            """,
-            [list(products.ids)],
-        )
-        backend_ids = sorted({row[0] for row in self.env.cr.fetchall()})
-        self.env["integration.stock.mark"].invalidate_model()
-        for backend in self.sudo().browse(backend_ids):
-            if backend._stock_supported():
-                backend._coalesce("_export_stock", flow="stock_out")
-
-    def _stock_take_marks(self):
-        """The bindings this backend's stock changes marked, their marks
-        deleted in this transaction: an export that fails rolls the deletion
-        back, so no change is lost."""
-        self.env["integration.stock.mark"].flush_model()
-        self.env.cr.execute(
-            "DELETE FROM integration_stock_mark WHERE backend_id = %s RETURNING binding_id",
-            [self.id],
-        )
-        binding_ids = {row[0] for row in self.env.cr.fetchall()}
-        self.env["integration.stock.mark"].invalidate_model()
-        return self.env["integration.binding"].sudo().browse(sorted(binding_ids))
-
-    def _stock_set_dirty(self, bindings, dirty):
-        """In a short transaction of its own, so order imports marking
-        products never wait for (or conflict with) a long export. The
-        bindings it changed: a full sync of thousands of clean bindings
-        changes (and, retried, marks back) none of them."""
-        if not bindings:
-            return bindings
-        with self.env.registry.cursor() as cr:
-            cr.execute(
-                "UPDATE integration_binding SET stock_dirty = %s "
-                "WHERE id = ANY(%s) AND stock_dirty IS "
-                + ("NOT TRUE" if dirty else "TRUE")
-                + " RETURNING id",
-                [dirty, bindings.ids],
-            )
-            changed = bindings.browse(sorted(row[0] for row in cr.fetchall()))
-        bindings.invalidate_recordset(["stock_dirty"])
-        return changed
 
     # ------------------------------------------------------------ export
     def _stock_bindings(self, product_ids=None, dirty_only=False):
@@ -288,34 +226,6 @@ class IntegrationBackend(models.Model):
             [spec["sku"], spec["quantity"], spec["lines"], self.id, list(spec["topics"])],
         )
         return {sku: float(qty) for sku, qty in self.env.cr.fetchall() if sku}
-
-    def _stock_item_map(self, bindings):
-        """{binding id: the channel's item id}: the hook once per binding. A
-        channel keeping its item ids in the bindings' ``extra`` may read them
-        in one query instead (``_stock_extra_values``): a full sync maps
-        thousands, and every read of a Json field is a deep copy."""
-        return {binding.id: self._stock_item_id(binding) for binding in bindings}
-
-    def _stock_extra_values(self, bindings, key, latest=False):
-        """{binding id: ``extra[key]``} of many bindings in one query, without
-        the ORM's deep copy of each binding's whole ``extra``.
-
-        ``latest``: as last committed, read in a transaction of its own. The
-        known levels are written that way (``_stock_store_levels``, the
-        level webhooks), so a job whose snapshot is older than them (a heal
-        run after the reconciliation stored what it read) would otherwise
-        compare against what the channel held before.
-        """
-        if not bindings:
-            return {}
-        self.env["integration.binding"].flush_model(["extra"])
-        query = "SELECT id, extra->%s FROM integration_binding WHERE id = ANY(%s)"
-        if latest:
-            with self.env.registry.cursor() as cr:
-                cr.execute(query, [key, list(bindings.ids)])
-                return dict(cr.fetchall())
-        self.env.cr.execute(query, [key, list(bindings.ids)])
-        return dict(self.env.cr.fetchall())
 
     def _stock_targets(self, bindings, items=None):
         """{(item, channel location): (quantity Odoo can sell there, SKU)}."""
@@ -469,44 +379,3 @@ class IntegrationBackend(models.Model):
             if not batch:
                 break
         return sent
-
-    def _stock_known_levels(self, bindings, items=None):
-        items = items if items is not None else self._stock_item_map(bindings)
-        known = {}
-        for binding_id, levels in self._stock_extra_values(bindings, "levels", True).items():
-            item = items[binding_id]
-            for location, quantity in (levels or {}).items():
-                known[(item, location)] = quantity
-        return known
-
-    def _stock_store_levels(self, bindings, known, items=None):
-        """Remember the channel's quantities (what we read or set there).
-
-        Facts about the channel, kept whatever becomes of this job, written in
-        a short transaction of their own so that order imports marking
-        products meanwhile never meet this long job on a serialization conflict.
-        """
-        items = items if items is not None else self._stock_item_map(bindings)
-        by_item = {}
-        for (item, location), quantity in known.items():
-            by_item.setdefault(item, {})[location] = quantity
-        stored = self._stock_extra_values(bindings, "levels", True)
-        rows = []
-        for binding_id in bindings.ids:
-            levels = by_item.get(items[binding_id], {})
-            if levels != stored.get(binding_id):
-                rows.append((binding_id, json.dumps(levels)))
-        if not rows:
-            return
-        with self.env.registry.cursor() as cr:
-            for start in range(0, len(rows), 1000):
-                chunk = rows[start : start + 1000]
-                cr.execute(
-                    "UPDATE integration_binding b SET extra = jsonb_set("
-                    "COALESCE(b.extra, '{}'::jsonb), '{levels}', v.levels::jsonb) "
-                    "FROM (VALUES "
-                    + ", ".join(["(%s, %s)"] * len(chunk))
-                    + ") AS v(id, levels) WHERE b.id = v.id",
-                    [value for row in chunk for value in row],
-                )
-        bindings.invalidate_recordset(["extra"])
