@@ -39,6 +39,29 @@ class PushResult:
     unapplied: list
 
 
+class Settlement:
+    """What an export settled, for a caller that must know (a reconciliation
+    healing its lines): whether the export got as far as sending, and the
+    items one of whose levels the channel still does not have at Odoo's
+    target (a refused batch, a document breaking its contract). It rides in
+    a context, so it compares by identity."""
+
+    __slots__ = ("ran", "unsettled")
+
+    def __init__(self):
+        self.ran = False
+        self.unsettled = set()
+
+    def note(self, targets, known):
+        """After an export: ``targets`` and what is now known of the channel."""
+        self.ran = True
+        self.unsettled |= {
+            item
+            for (item, location), (quantity, _label) in targets.items()
+            if known.get((item, location)) != quantity
+        }
+
+
 def split_push_result(result):
     """(stale, unapplied) of a push hook's answer: a ``PushResult``, or a plain
     list of stale changes (every other change applied)."""

@@ -76,5 +76,14 @@ class IntegrationReconciliationRun(models.Model):
         products = lines.filtered(lambda line: line.res_model == "product.product")
         if not backend or not backend._stock_supported() or not products:
             return super()._heal_stock_lines(lines)
-        backend._export_stock(product_ids=sorted(set(products.mapped("res_id"))))
-        return products
+        product_ids = sorted(set(products.mapped("res_id")))
+        # Healed: only the lines whose levels the channel now has (a refused
+        # batch is an exception of its own, and its lines are raised too).
+        settlement = stock_levels.Settlement()
+        backend.with_context(stock_settlement=settlement)._export_stock(product_ids=product_ids)
+        if not settlement.ran:
+            return lines.browse()
+        bindings = backend._stock_bindings(product_ids)
+        items = backend._stock_item_map(bindings)
+        settled = {b.res_id for b in bindings if items[b.id] not in settlement.unsettled}
+        return products.filtered(lambda line: line.res_id in settled)

@@ -186,6 +186,9 @@ class IntegrationBackend(models.Model):
             sent = self._stock_push(changes, known)
         finally:
             self._stock_store_levels(bindings, known, items)
+        settlement = self.env.context.get("stock_settlement")
+        if settlement is not None:
+            settlement.note(targets, known)
         if sent:
             self.env["integration.lineage"].record_step(
                 "exported",

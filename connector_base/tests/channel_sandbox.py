@@ -26,6 +26,7 @@ class ChannelSandbox:
         self.inventory = {}  # (sku, location) -> available
         self.shipments = []  # (order id, shipment document, shipment id)
         self.fulfilled_elsewhere = set()  # order ids whose shipments get 422
+        self.unstocked = set()  # SKUs whose levels get 422 (not stocked here)
         self.acknowledging = threading.Event()
         self.hang_acknowledge = threading.Event()
         self.release = threading.Event()
@@ -104,6 +105,9 @@ class ChannelSandbox:
 
             def _set_inventory(self, body):
                 location = body["location"]
+                unstocked = [lv["sku"] for lv in body["levels"] if lv["sku"] in sandbox.unstocked]
+                if unstocked:
+                    return self._json(422, {"errors": "not stocked here", "skus": unstocked})
                 stale = [
                     level["sku"]
                     for level in body["levels"]

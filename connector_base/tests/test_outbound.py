@@ -144,6 +144,19 @@ class TestOutboundStock(PipelineCase):
         self.assertEqual(self.sandbox.inventory[("TC-RED", "WH1")], 5)
         self.assertEqual(self.sandbox.inventory[("TC-BLUE", "WH1")], 1)
 
+    def test_a_heal_the_channel_refuses_is_raised_not_healed(self):
+        self.set_odoo_stock("TC-RED", 5)
+        self.set_odoo_stock("TC-BLUE", 1)
+        self.run_jobs(include_future=True)
+        self.sandbox.inventory[("TC-RED", "WH1")] = 50
+        self.sandbox.unstocked.add("TC-RED")  # the heal's push is refused
+        self.addCleanup(self.sandbox.unstocked.clear)
+        run = self.backend._reconcile_stock()
+        self.assertEqual((run.mismatched_count, run.healed_count), (1, 0))
+        self.assertEqual(run.line_ids.resolution, "exception")
+        self.assertTrue(run.line_ids.exception_id)
+        self.assertEqual(self.sandbox.inventory[("TC-RED", "WH1")], 50)
+
     def test_a_channel_that_owns_stock_gets_none_of_odoos(self):
         rule = self.env.ref("integration_governance.sor_stock")
         rule.write({"owner_scope": "role", "owner_role": "sales_channel"})
