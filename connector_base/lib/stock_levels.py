@@ -39,6 +39,16 @@ class PushResult:
     unapplied: list
 
 
+def merge_read(known, location_id, levels, whole):
+    """Levels read at a channel location into ``known`` ({(item, location):
+    quantity}); a ``whole`` read (every item there) replaces what was known
+    at that location."""
+    if whole:
+        for key in [key for key in known if key[1] == location_id]:
+            known.pop(key)
+    known.update({(item, location_id): quantity for item, quantity in levels.items()})
+
+
 class Settlement:
     """What an export settled, for a caller that must know (a reconciliation
     healing its lines): whether the export got as far as sending, and the

@@ -167,9 +167,7 @@ class IntegrationBackend(models.Model):
         known = self._stock_known_levels(bindings, items)
         locations = self._stock_locations()
         for location_id, levels in (read or {}).items():
-            for key in [key for key in known if key[1] == location_id]:
-                known.pop(key)
-            known.update({(item, location_id): qty for item, qty in levels.items()})
+            stock_levels.merge_read(known, location_id, levels, whole=True)
         targets = self._stock_targets(bindings, items)
         for location in [] if read is not None else locations:
             missing = {
@@ -206,10 +204,7 @@ class IntegrationBackend(models.Model):
         """Read the channel's levels at a location (all of them when
         ``item_ids`` is None: what we knew there is then forgotten)."""
         read = self._stock_read_levels(location_id, item_ids)
-        if item_ids is None:
-            for key in [key for key in known if key[1] == location_id]:
-                known.pop(key)
-        known.update({(item, location_id): qty for item, qty in read.items()})
+        stock_levels.merge_read(known, location_id, read, whole=item_ids is None)
 
     def _stock_pending_quantities(self):
         """Units of the channel's orders already in the inbox but not yet in

@@ -34,6 +34,15 @@ class TestOutboundStock(PipelineCase):
             [("method_name", "=", "_export_stock"), ("id", ">=", self.first_job_id)]
         )
 
+    def synced_then_drifted(self, drift):
+        """Odoo's stock (TC-RED 5, TC-BLUE 1) exported, then levels moved on
+        the channel with no word to Odoo: ``drift`` is {sku: its new level}."""
+        self.set_odoo_stock("TC-RED", 5)
+        self.set_odoo_stock("TC-BLUE", 1)
+        self.run_jobs(include_future=True)
+        for sku, available in drift.items():
+            self.sandbox.inventory[(sku, "WH1")] = available
+
     def inventory_posts(self):
         return [call for call in self.sandbox.calls if call[0] == "/inventory"]
 
@@ -105,10 +114,7 @@ class TestOutboundStock(PipelineCase):
         self.assertEqual(self.sandbox.inventory[("TC-RED", "WH1")], 8)
 
     def test_reconciliation_heals_through_the_run_backend(self):
-        self.set_odoo_stock("TC-RED", 5)
-        self.set_odoo_stock("TC-BLUE", 1)
-        self.run_jobs(include_future=True)
-        self.sandbox.inventory[("TC-RED", "WH1")] = 50
+        self.synced_then_drifted({"TC-RED": 50})
         run = self.backend._reconcile_stock()
         self.assertEqual(run.compared_count, 2)
         self.assertEqual((run.mismatched_count, run.healed_count), (1, 1))
@@ -130,11 +136,7 @@ class TestOutboundStock(PipelineCase):
     def test_a_reconciliation_heals_its_mismatches_in_one_export(self):
         """A drifted shop's mismatches are healed set-wise: one push of the
         channel's batch for all of them, not one export per line."""
-        self.set_odoo_stock("TC-RED", 5)
-        self.set_odoo_stock("TC-BLUE", 1)
-        self.run_jobs(include_future=True)
-        self.sandbox.inventory[("TC-RED", "WH1")] = 50
-        self.sandbox.inventory[("TC-BLUE", "WH1")] = 40
+        self.synced_then_drifted({"TC-RED": 50, "TC-BLUE": 40})
         pushed_before = len(self.inventory_posts())
         run = self.backend._reconcile_stock()
         self.assertEqual((run.mismatched_count, run.healed_count), (2, 2))
@@ -145,10 +147,7 @@ class TestOutboundStock(PipelineCase):
         self.assertEqual(self.sandbox.inventory[("TC-BLUE", "WH1")], 1)
 
     def test_a_heal_the_channel_refuses_is_raised_not_healed(self):
-        self.set_odoo_stock("TC-RED", 5)
-        self.set_odoo_stock("TC-BLUE", 1)
-        self.run_jobs(include_future=True)
-        self.sandbox.inventory[("TC-RED", "WH1")] = 50
+        self.synced_then_drifted({"TC-RED": 50})
         self.sandbox.unstocked.add("TC-RED")  # the heal's push is refused
         self.addCleanup(self.sandbox.unstocked.clear)
         run = self.backend._reconcile_stock()
