@@ -33,6 +33,12 @@ PRIVATE_SERVICES = [
     ("integration.sor.rule", "filter_values", ["order", 1, {}], {}),
     ("integration.reconciliation.run", "start", ["stock", 1], {}),
     ("integration.reconciliation.run", "add_mismatch", ["k", "f", 1, 2], {}),
+    (
+        "integration.reconciliation.run",
+        "add_mismatches",
+        [[{"key": "k", "field_name": "f", "odoo_value": 1, "external_value": 2}]],
+        {},
+    ),
     ("integration.reconciliation.run", "finish", [0], {}),
     ("integration.trace.finder", "find_traces", [], {"query": "#1001"}),
     ("integration.trace.finder", "open_for", [], {"query": "#1001"}),
