@@ -125,15 +125,24 @@ class IntegrationLineage(models.Model):
             yield
         finally:
             _BATCH.reset(token)
-            alive = {}
+            # Which records still exist: one query per model, not per record.
+            keys = ("record", "exception", "source")
+            ids_by_model = {}
             for kwargs in steps:
-                for key in ("record", "exception", "source"):
+                for key in keys:
+                    if kwargs.get(key):
+                        ids_by_model.setdefault(kwargs[key]._name, set()).update(kwargs[key].ids)
+            alive = {
+                model: set(self.env[model].browse(ids).exists().ids)
+                for model, ids in ids_by_model.items()
+            }
+            for kwargs in steps:
+                for key in keys:
                     record = kwargs.get(key)
                     if record:
-                        ident = (record._name, record.id)
-                        if ident not in alive:
-                            alive[ident] = record.exists()
-                        kwargs[key] = alive[ident]
+                        kwargs[key] = record.browse(
+                            [id_ for id_ in record.ids if id_ in alive[record._name]]
+                        )
             self.record_steps(steps)
 
     @api.private
@@ -199,16 +208,15 @@ class IntegrationLineage(models.Model):
             )
         systems = self.env["integration.system"].sudo()
         key = self._chain_key()
-        tails = {}
         for vals in vals_list:
-            trace_id = vals.get("trace_id") or payload_lib.new_trace_id()
-            vals["trace_id"] = trace_id
+            vals["trace_id"] = vals.get("trace_id") or payload_lib.new_trace_id()
+        tails = self._chain_tails([vals["trace_id"] for vals in vals_list])
+        for vals in vals_list:
+            trace_id = vals["trace_id"]
             vals["recorded_at"] = fields.Datetime.now()
             vals["system_code"] = (
                 systems.browse(vals["system_id"]).code if vals.get("system_id") else False
             )
-            if trace_id not in tails:
-                tails[trace_id] = self._chain_tail(trace_id)
             vals["prev_hash"] = tails[trace_id]
             vals["row_hash"] = payload_lib.chain_hash(vals["prev_hash"], _chained(vals), key)
             tails[trace_id] = vals["row_hash"]
@@ -222,19 +230,25 @@ class IntegrationLineage(models.Model):
         services' back, even with a well-formed hash, does not verify."""
         return self.env["ir.config_parameter"].sudo().get_param("database.secret") or ""
 
-    def _chain_tail(self, trace_id):
-        # One writer per trace at a time, so two workers never fork a chain.
+    def _chain_tails(self, trace_ids):
+        """{trace: the hash of its last row} for these traces, each locked for
+        this transaction first: one writer per trace at a time, so two workers
+        never fork a chain. One statement locks them all, in sorted order (two
+        batches sharing traces never deadlock), and one reads every tail."""
+        traces = sorted(set(trace_ids))
         self.env.cr.execute(
-            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
-            [f"integration.lineage:{trace_id}"],
+            "SELECT pg_advisory_xact_lock(hashtextextended('integration.lineage:' || t, 0)) "
+            "FROM unnest(%s::varchar[]) AS t",
+            [traces],
         )
         self.flush_model()
         self.env.cr.execute(
-            "SELECT row_hash FROM integration_lineage WHERE trace_id = %s ORDER BY id DESC LIMIT 1",
-            [trace_id],
+            "SELECT t, (SELECT row_hash FROM integration_lineage WHERE trace_id = t "
+            "           ORDER BY id DESC LIMIT 1) "
+            "FROM unnest(%s::varchar[]) AS t",
+            [traces],
         )
-        row = self.env.cr.fetchone()
-        return row[0] if row else ""
+        return {trace: tail or "" for trace, tail in self.env.cr.fetchall()}
 
     def write(self, vals):  # pylint: disable=method-required-super  # append-only: no write at all
         raise UserError(self.env._("Lineage is append-only: steps cannot be changed."))

@@ -128,6 +128,12 @@ class IntegrationTrace(models.Model):
         )
 
     @api.model
+    def _has_subject(self, model_name):
+        """Whether records of this model can name a trace's subject (asked
+        before reading the record: a product's level steps need no read)."""
+        return hasattr(self.env[model_name], "_integration_trace_subject")
+
+    @api.model
     def _subject_of(self, record):
         """The business record a step on ``record`` is about (an order for its
         delivery or invoice); None for records that are no subject."""
@@ -168,7 +174,7 @@ class IntegrationTrace(models.Model):
         traces = self.sudo().search([("trace_id", "in", list(landing))])
         for trace in traces.filtered(lambda t: not t.res_model and not t.journey_id):
             res_model, res_id = landing[trace.trace_id]
-            if res_model not in self.env:
+            if res_model not in self.env or not self._has_subject(res_model):
                 continue
             subject = self._subject_of(self.env[res_model].sudo().browse(res_id).exists())
             if not subject:
