@@ -461,7 +461,10 @@ class IntegrationBackend(models.Model):
                 "FOR UPDATE SKIP LOCKED)",
                 [now, flows.ids],
             )
-        flows.invalidate_recordset(["last_success_at"])
+        # What was committed apart, not this transaction's older snapshot: the
+        # other events of a batch must not each write the time again.
+        for policy in flows:
+            policy._update_cache({"last_success_at": now}, validate=False)
         heartbeat, system_id = self.env["integration.system.heartbeat"], self.system_id.id
         if system_id:
             # Once this transaction committed: the system may be new in it.

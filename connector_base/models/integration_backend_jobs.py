@@ -10,10 +10,12 @@ sleeping in the job), business or contract -> an exception for the owner
 team, retries exhausted -> a dead-letter exception.
 """
 
+import contextlib
+import contextvars
 import functools
 import logging
 
-from odoo import models
+from odoo import api, models
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.job import Job
 
@@ -21,6 +23,8 @@ from ..lib.retry import PermanentError, TransientError
 from .integration_event import PipelineError
 
 _logger = logging.getLogger(__name__)
+# Inside ``_coalescing()``: the coalesced jobs asked for, enqueued when it ends.
+_COALESCE_LATER = contextvars.ContextVar("integration_coalesce_later", default=None)
 
 
 def integration_job(method):
@@ -94,9 +98,35 @@ class IntegrationBackend(models.Model):
 
         Outbound work (stock levels, prices) calls this on every change: the
         identity key keeps one pending job per backend, flow and method, and
-        the short delay lets the burst gather: many changes, one call.
+        the short delay lets the burst gather: many changes, one call. Inside
+        ``_coalescing()`` the job is asked for once, when the block ends
+        (None is returned here).
         """
+        later = _COALESCE_LATER.get()
+        if later is not None:
+            later.setdefault((self.id, method, flow), (self, delay))
+            return None
         return self._flow_job(flow, method, f"{self.name}: {flow} ({method})", delay=delay)
+
+    @api.model
+    @contextlib.contextmanager
+    def _coalescing(self):
+        """Ask for each coalesced job once for everything done inside (a batch
+        of twenty level changes: one look for a pending export, not twenty).
+        Nothing is asked for when the block raises: its transaction is lost.
+        Asking for a job whose changes a savepoint rolled back is harmless (a
+        job that finds nothing to do); never asking would not be."""
+        if _COALESCE_LATER.get() is not None:
+            yield
+            return
+        later = {}
+        token = _COALESCE_LATER.set(later)
+        try:
+            yield
+        finally:
+            _COALESCE_LATER.reset(token)
+        for (_id, method, flow), (backend, delay) in later.items():
+            backend._coalesce(method, flow=flow, delay=delay)
 
     def _job_transient(self, error, what):
         """A transient failure: retry with the backend's backoff, or, with the

@@ -234,7 +234,8 @@ class IntegrationEvent(models.Model):
                 "res_id": record.id if record else False,
             }
         )
-        self._resolve_own_exceptions()
+        if not self.env.context.get("integration_batch"):
+            self._resolve_own_exceptions()  # a batch resolves its events' at once
         self.backend_id._mark_flow_success("orders_in")
         if not record:
             return "done: nothing to import"
@@ -319,22 +320,25 @@ class IntegrationEvent(models.Model):
         return True
 
     def _resolve_own_exceptions(self):
-        """A later attempt succeeded: the exceptions this event raised are over."""
+        """A later attempt succeeded: the exceptions these events raised are
+        over (one look for all of them)."""
+        if not self:
+            return
         exceptions = (
             self.env["integration.exception"]
             .sudo()
             .search(
                 [
                     ("source_model", "=", self._name),
-                    ("source_id", "=", self.id),
+                    ("source_id", "in", self.ids),
                     ("state", "in", OPEN_STATES),
                 ]
             )
         )
-        if exceptions:
-            exceptions._set_state(
+        for event in self.filtered(lambda e: e.id in set(exceptions.mapped("source_id"))):
+            exceptions.filtered(lambda x, event=event: x.source_id == event.id)._set_state(
                 "resolved",
-                self.env._("Processed on attempt %(attempt)s.", attempt=self.attempts),
+                self.env._("Processed on attempt %(attempt)s.", attempt=event.attempts),
             )
 
     def _run_pipeline(self, payload):

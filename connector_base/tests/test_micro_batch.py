@@ -104,6 +104,32 @@ class TestMicroBatch(PipelineCase):
             2,
         )
 
+    def test_a_batch_resolves_the_exceptions_of_events_it_imports_at_last(self):
+        late = self.order_payload(4401, lines=[{"sku": "TC-LATE2", "qty": 1, "price": 9.0}])
+        self.post(late, delivery="late-4401")
+        self.run_jobs()
+        failed = self.event(4401)
+        self.assertEqual(failed.state, "failed")
+        exception = self.env["integration.exception"].search(
+            [("source_model", "=", "integration.event"), ("source_id", "=", failed.id)]
+        )
+        self.assertEqual(exception.state, "new")
+        self.env["product.product"].create(
+            {"name": "Late 2", "default_code": "TC-LATE2", "type": "consu"}
+        )
+        # Delivered again within a burst: the event is imported in a batch.
+        self.queue(self.order_payload(4402))
+        self.post(late, delivery="late-4401")
+        self.run_jobs()
+        [batch] = self.jobs("_process_batch")
+        self.assertIn("2 of 2 done", batch.result)
+        self.assertEqual(failed.state, "done", failed.last_error)
+        self.assertEqual(exception.state, "resolved", "the event's own exception is over")
+        transition = self.env["integration.exception.transition"].search(
+            [("exception_id", "=", exception.id), ("to_state", "=", "resolved")]
+        )
+        self.assertIn("attempt 2", transition.reason)
+
     def test_a_failing_bulk_step_falls_back_to_one_by_one(self):
         # Odoo computes no tax on these lines: a channel total tax of 3.00 is a
         # mismatch found only once the order exists (in the bulk step).

@@ -266,6 +266,22 @@ class TestOutbound(PipelineCase):
         self.assertTrue(jobs.eta, "a short delay gathers the burst")
         self.assertEqual(jobs.priority, 20, "the flow's priority")
 
+    def test_changes_inside_coalescing_ask_for_the_job_once_when_it_ends(self):
+        identity = f"integration.backend:{self.backend.id}:stock_out:_drain_inbox"
+        Job = self.env["queue.job"]
+        with self.backend._coalescing():
+            for _change in range(5):
+                self.assertIsNone(self.backend._coalesce("_drain_inbox", flow="stock_out"))
+            self.assertFalse(Job.search([("identity_key", "=", identity)]), "not yet")
+        self.assertEqual(len(Job.search([("identity_key", "=", identity)])), 1)
+
+    def test_coalescing_that_raises_asks_for_nothing(self):
+        identity = f"integration.backend:{self.backend.id}:stock_out:_drain_inbox"
+        with self.assertRaises(ValueError), self.backend._coalescing():
+            self.backend._coalesce("_drain_inbox", flow="stock_out")
+            raise ValueError("the block failed")
+        self.assertFalse(self.env["queue.job"].search([("identity_key", "=", identity)]))
+
     def test_flow_off_sends_nothing(self):
         self.backend.flow_ids.filtered(lambda f: f.flow == "catalog").mode = "off"
         self.assertIsNone(self.backend._coalesce("_drain_inbox", flow="catalog"))

@@ -296,3 +296,33 @@ class TestShopifyLevelsFollowed(ShopifyCase):
         self.assertEqual(operations, ["InventorySet"], "no read: the webhook said it all")
         levels = self.control("GET", f"/_sandbox/shops/{DOMAIN}/inventory")
         self.assertEqual(sum(levels["SHOP-CAP"].values()), 10, "Odoo owns stock: back to 10")
+
+    def test_a_burst_of_level_changes_is_one_batch_that_asks_for_one_export(self):
+        for sku in SKUS:
+            self.edit_on_shopify(sku, 7)
+        for count in range(len(SKUS), len(SKUS) + 5):
+            self.wait_deliveries(count)
+            if sum(d["payload"].get("available") == 7 for d in self.answered()) >= len(SKUS):
+                break
+        self.run_jobs()
+        [batch] = self.env["queue.job"].search(
+            [("method_name", "=", "_process_batch"), ("id", ">=", self.first_job_id)]
+        )
+        self.assertIn(f"{len(SKUS)} of {len(SKUS)} done", batch.result)
+        exports = self.env["queue.job"].search(
+            [("method_name", "=", "_export_stock"), ("id", ">=", self.first_job_id)]
+        )
+        self.assertEqual(len(exports), 1, "the batch asks for one export of its changes")
+        self.assertEqual(exports.state, "pending", "it gathers the burst a few seconds")
+        bindings = self.env["integration.binding"].search(
+            [("backend_id", "=", self.backend.id), ("external_id", "in", list(SKUS))]
+        )
+        self.assertEqual(len(bindings), len(SKUS))
+        for binding in bindings:
+            self.assertIn(7, binding.extra["levels"].values(), binding.external_id)
+            self.assertTrue(binding.stock_dirty, "moved on Shopify: marked for the export")
+        events = self.env["integration.event"].search(
+            [("backend_id", "=", self.backend.id), ("topic", "=", "inventory_levels/update")]
+        )
+        self.assertEqual(set(events.mapped("state")), {"done"})
+        self.assertEqual(self.env["integration.lineage"].check_chain(events.mapped("trace_id")), [])
