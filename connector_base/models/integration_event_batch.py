@@ -15,6 +15,8 @@ batch first gets that order created.
 import logging
 import time
 
+from psycopg2 import errors as pg_errors
+
 from odoo import models
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.job import Job
@@ -27,6 +29,12 @@ BATCH_SIZE = 20
 # times (after this many seconds) before its events go one by one.
 BATCH_WHOLE_RETRIES = 3
 BATCH_RETRY_SECONDS = 1
+
+
+class BatchRetry(RetryableJobError):
+    """The batch's snapshot is older than a row it must write: every later
+    event touching such a row would fail the same way, so the whole batch
+    runs again in a fresh transaction instead of leaving event by event."""
 
 
 class IntegrationEvent(models.Model):
@@ -108,8 +116,19 @@ class IntegrationEvent(models.Model):
                 except RetryableJobError:
                     raise
                 except Exception as error:
+                    if isinstance(error, pg_errors.SerializationFailure) and (
+                        self._batch_retry_whole()
+                    ):
+                        # Two batches of one backend met on a hot row (a SKU's
+                        # level, a customer): all of this one again, shortly.
+                        raise BatchRetry(
+                            f"concurrent update in the batch: {error.pgerror or error}",
+                            seconds=BATCH_RETRY_SECONDS,
+                        ) from error
                     return self._handle_error(error, attempt)
                 return self._mark_done(record)
+        except BatchRetry:
+            raise
         except RetryableJobError as wait:
             return self._batch_leave(wait)
 
