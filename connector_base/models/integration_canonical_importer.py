@@ -21,6 +21,17 @@ class IntegrationCanonicalImporter(models.AbstractModel):
             raise PipelineError("internal", f"No importer for canonical {doc_type}")
         return method(backend, document, event)
 
+    @api.model
+    def _imports_many(self, doc_type):
+        """Whether documents of this type can be imported many at a time
+        (``_import_<doc type>_many``, as a micro-batch does)."""
+        return hasattr(self, f"_import_{doc_type}_many")
+
+    @api.model
+    def _import_many(self, backend, doc_type, items):
+        """Import [(event, document)] in one call: their records, in order."""
+        return getattr(self, f"_import_{doc_type}_many")(backend, items)
+
     # ------------------------------------------------------------ customer
     @api.model
     def _import_customer(self, backend, doc, event):

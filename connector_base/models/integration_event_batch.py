@@ -67,24 +67,27 @@ class IntegrationEvent(models.Model):
         if len(events) <= 1:
             return events._process() if events else "already processed"
         events = events.with_context(integration_batch=True)
-        outcomes, waiting = [], []
+        outcomes, waiting, gathered = [], [], {}
         with (
             self.env["integration.lineage"]._batched(),
             self.env["integration.backend"]._coalescing(),
         ):
             for event in events:
-                outcome = event._batch_prepare(waiting, outcomes)
+                outcome = event._batch_prepare(waiting, outcomes, gathered)
                 if outcome is not None:
                     outcomes.append(outcome)
             self._batch_create(waiting, outcomes)
+            self._batch_import_gathered(gathered, outcomes)
             # What one look per event did in _mark_done, once for the batch.
             events.filtered(lambda e: e.state == "done")._resolve_own_exceptions()
         done = sum(1 for outcome in outcomes if outcome.startswith("done"))
         return f"{done} of {len(events)} done\n" + "\n".join(outcomes)
 
-    def _batch_prepare(self, waiting, outcomes):
+    def _batch_prepare(self, waiting, outcomes, gathered):
         """Take one event as far as it goes alone; a new order waits in
-        ``waiting`` for the bulk create. Its outcome, or None while it waits."""
+        ``waiting`` for the bulk create, a document its importer takes many at
+        a time (``_import_<doc type>_many``) in ``gathered``. Its outcome, or
+        None while it waits."""
         self.ensure_one()
         attempt = self.attempts + 1
         try:
@@ -111,6 +114,9 @@ class IntegrationEvent(models.Model):
                                 values = importer._new_order_values(self.backend_id, document, self)
                                 waiting.append((self, document, values, started))
                                 return None
+                        elif importer._imports_many(doc_type):
+                            gathered.setdefault(doc_type, []).append((self, document, started))
+                            return None
                         record = importer._import(self.backend_id, doc_type, document, self)
                         record = self._finish_import(doc_type, document, record, started)
                 except RetryableJobError:
@@ -194,6 +200,68 @@ class IntegrationEvent(models.Model):
                     message=f"order imported ({len(group)} created together)",
                 )
                 outcomes.append(event._mark_done(order))
+
+    def _batch_import_gathered(self, gathered, outcomes):
+        """Import each doc type's gathered documents in one call of its
+        importer (a batch of level changes: one look-up of their bindings, one
+        write); if that fails, each is imported alone (its own savepoint, its
+        own exception)."""
+        importer = self.env["integration.canonical.importer"]
+        for doc_type, items in gathered.items():
+            by_backend = {}
+            for item in items:
+                by_backend.setdefault(item[0].backend_id, []).append(item)
+            for backend, group in by_backend.items():
+                try:
+                    with self.env.cr.savepoint():
+                        records = importer._import_many(
+                            backend, doc_type, [(event, document) for event, document, _s in group]
+                        )
+                        for (event, _document, _started), record in zip(
+                            group, records, strict=True
+                        ):
+                            backend._after_import(event, doc_type, record)
+                except RetryableJobError:
+                    raise
+                except Exception as error:
+                    if isinstance(error, pg_errors.SerializationFailure) and (
+                        self._batch_retry_whole()
+                    ):
+                        raise BatchRetry(
+                            f"concurrent update in the batch: {error.pgerror or error}",
+                            seconds=BATCH_RETRY_SECONDS,
+                        ) from error
+                    _logger.info(
+                        "batch import of %s %s failed (%s): one by one", len(group), doc_type, error
+                    )
+                    for event, document, started in group:
+                        outcomes.append(event._batch_import_alone(doc_type, document, started))
+                    continue
+                for (event, _document, started), record in zip(group, records, strict=True):
+                    event._step(
+                        "imported",
+                        record=record,
+                        duration_ms=(time.monotonic() - started) * 1000,
+                        message=f"{doc_type} imported ({len(group)} together)",
+                    )
+                    outcomes.append(event._mark_done(record))
+
+    def _batch_import_alone(self, doc_type, document, started):
+        """A gathered document imported on its own, inside the batch's transaction."""
+        try:
+            with self.env.cr.savepoint():
+                try:
+                    with self.env.cr.savepoint():
+                        importer = self.env["integration.canonical.importer"]
+                        record = importer._import(self.backend_id, doc_type, document, self)
+                        record = self._finish_import(doc_type, document, record, started)
+                except RetryableJobError:
+                    raise
+                except Exception as error:
+                    return self._handle_error(error, self.attempts)
+                return self._mark_done(record)
+        except RetryableJobError as wait:
+            return self._batch_leave(wait)
 
     def _batch_retry_whole(self):
         """True while the batch's job has retries to spare for a conflict."""

@@ -1,5 +1,6 @@
 import time
 import uuid
+from unittest.mock import patch
 
 from odoo.addons.connector_base.tests.common import set_stock
 from odoo.addons.queue_job.exception import RetryableJobError
@@ -297,13 +298,26 @@ class TestShopifyLevelsFollowed(ShopifyCase):
         levels = self.control("GET", f"/_sandbox/shops/{DOMAIN}/inventory")
         self.assertEqual(sum(levels["SHOP-CAP"].values()), 10, "Odoo owns stock: back to 10")
 
-    def test_a_burst_of_level_changes_is_one_batch_that_asks_for_one_export(self):
+    def burst(self, available):
+        """Every SKU's level edited on Shopify, its deliveries in the inbox."""
         for sku in SKUS:
-            self.edit_on_shopify(sku, 7)
+            self.edit_on_shopify(sku, available)
         for count in range(len(SKUS), len(SKUS) + 5):
             self.wait_deliveries(count)
-            if sum(d["payload"].get("available") == 7 for d in self.answered()) >= len(SKUS):
+            told = [d for d in self.answered() if d["payload"].get("available") == available]
+            if len(told) >= len(SKUS):
                 break
+
+    def imported_steps(self):
+        events = self.env["integration.event"].search(
+            [("backend_id", "=", self.backend.id), ("topic", "=", "inventory_levels/update")]
+        )
+        return self.env["integration.lineage"].search(
+            [("trace_id", "in", events.mapped("trace_id")), ("step", "=", "imported")]
+        )
+
+    def test_a_burst_of_level_changes_is_one_batch_that_asks_for_one_export(self):
+        self.burst(7)
         self.run_jobs()
         [batch] = self.env["queue.job"].search(
             [("method_name", "=", "_process_batch"), ("id", ">=", self.first_job_id)]
@@ -326,3 +340,20 @@ class TestShopifyLevelsFollowed(ShopifyCase):
         )
         self.assertEqual(set(events.mapped("state")), {"done"})
         self.assertEqual(self.env["integration.lineage"].check_chain(events.mapped("trace_id")), [])
+        messages = self.imported_steps().mapped("message")
+        self.assertEqual(messages, [f"stock_level imported ({len(SKUS)} together)"] * len(SKUS))
+
+    def test_a_batch_of_levels_that_cannot_be_imported_together_goes_one_by_one(self):
+        self.burst(6)
+        Importer = type(self.env["integration.canonical.importer"])
+        with patch.object(Importer, "_import_many", side_effect=ValueError("set-wise failed")):
+            self.run_jobs()
+        events = self.env["integration.event"].search(
+            [("backend_id", "=", self.backend.id), ("topic", "=", "inventory_levels/update")]
+        )
+        self.assertEqual(set(events.mapped("state")), {"done"}, events.mapped("last_error"))
+        self.assertEqual(self.imported_steps().mapped("message"), ["stock_level imported"] * 3)
+        bindings = self.env["integration.binding"].search(
+            [("backend_id", "=", self.backend.id), ("external_id", "in", list(SKUS))]
+        )
+        self.assertTrue(all(6 in b.extra["levels"].values() for b in bindings))
