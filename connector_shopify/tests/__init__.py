@@ -1,3 +1,4 @@
+from . import test_concurrent_levels
 from . import test_lib_cost_signals
 from . import test_lib_graphql_client
 from . import test_lib_stock_sync
