@@ -335,7 +335,8 @@ class IntegrationEvent(models.Model):
                 ]
             )
         )
-        for event in self.filtered(lambda e: e.id in set(exceptions.mapped("source_id"))):
+        raised_by = set(exceptions.mapped("source_id"))
+        for event in self.filtered(lambda e: e.id in raised_by):
             exceptions.filtered(lambda x, event=event: x.source_id == event.id)._set_state(
                 "resolved",
                 self.env._("Processed on attempt %(attempt)s.", attempt=event.attempts),

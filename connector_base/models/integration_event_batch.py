@@ -122,15 +122,9 @@ class IntegrationEvent(models.Model):
                 except RetryableJobError:
                     raise
                 except Exception as error:
-                    if isinstance(error, pg_errors.SerializationFailure) and (
-                        self._batch_retry_whole()
-                    ):
-                        # Two batches of one backend met on a hot row (a SKU's
-                        # level, a customer): all of this one again, shortly.
-                        raise BatchRetry(
-                            f"concurrent update in the batch: {error.pgerror or error}",
-                            seconds=BATCH_RETRY_SECONDS,
-                        ) from error
+                    # Two batches of one backend met on a hot row (a SKU's
+                    # level, a customer): all of this one again, shortly.
+                    self._batch_retry_on(error, pg_errors.SerializationFailure)
                     return self._handle_error(error, attempt)
                 return self._mark_done(record)
         except BatchRetry:
@@ -180,14 +174,10 @@ class IntegrationEvent(models.Model):
             except RetryableJobError:
                 raise
             except Exception as error:
-                if isinstance(error, CONCURRENCY_ERRORS) and self._batch_retry_whole():
-                    # Another job reserved the same stock (or changed a row these
-                    # orders refer to): the whole batch again in a fresh snapshot,
-                    # rather than twenty jobs of one that would meet it too.
-                    raise RetryableJobError(
-                        f"concurrent write in the batch's bulk step: {error.pgerror or error}",
-                        seconds=BATCH_RETRY_SECONDS,
-                    ) from error
+                # Another job reserved the same stock (or changed a row these
+                # orders refer to): the whole batch again in a fresh snapshot,
+                # rather than twenty jobs of one that would meet it too.
+                self._batch_retry_on(error, CONCURRENCY_ERRORS)
                 _logger.info("batch create of %s orders failed (%s): one by one", len(group), error)
                 for event, *_rest in group:
                     outcomes.append(event._batch_alone())
@@ -224,18 +214,12 @@ class IntegrationEvent(models.Model):
                 except RetryableJobError:
                     raise
                 except Exception as error:
-                    if isinstance(error, pg_errors.SerializationFailure) and (
-                        self._batch_retry_whole()
-                    ):
-                        raise BatchRetry(
-                            f"concurrent update in the batch: {error.pgerror or error}",
-                            seconds=BATCH_RETRY_SECONDS,
-                        ) from error
+                    self._batch_retry_on(error, CONCURRENCY_ERRORS)
                     _logger.info(
                         "batch import of %s %s failed (%s): one by one", len(group), doc_type, error
                     )
                     for event, document, started in group:
-                        outcomes.append(event._batch_import_alone(doc_type, document, started))
+                        outcomes.append(event._batch_alone((doc_type, document, started)))
                     continue
                 for (event, _document, started), record in zip(group, records, strict=True):
                     event._step(
@@ -246,22 +230,14 @@ class IntegrationEvent(models.Model):
                     )
                     outcomes.append(event._mark_done(record))
 
-    def _batch_import_alone(self, doc_type, document, started):
-        """A gathered document imported on its own, inside the batch's transaction."""
-        try:
-            with self.env.cr.savepoint():
-                try:
-                    with self.env.cr.savepoint():
-                        importer = self.env["integration.canonical.importer"]
-                        record = importer._import(self.backend_id, doc_type, document, self)
-                        record = self._finish_import(doc_type, document, record, started)
-                except RetryableJobError:
-                    raise
-                except Exception as error:
-                    return self._handle_error(error, self.attempts)
-                return self._mark_done(record)
-        except RetryableJobError as wait:
-            return self._batch_leave(wait)
+    def _batch_retry_on(self, error, kinds):
+        """Raise BatchRetry for ``error`` when it is one of ``kinds`` and the
+        batch's job has retries to spare for a conflict."""
+        if isinstance(error, kinds) and self._batch_retry_whole():
+            raise BatchRetry(
+                f"concurrent write in the batch: {error.pgerror or error}",
+                seconds=BATCH_RETRY_SECONDS,
+            ) from error
 
     def _batch_retry_whole(self):
         """True while the batch's job has retries to spare for a conflict."""
@@ -269,13 +245,22 @@ class IntegrationEvent(models.Model):
         job = Job.load(self.env, job_uuid) if job_uuid else None
         return bool(job) and job.retry < BATCH_WHOLE_RETRIES
 
-    def _batch_alone(self):
-        """The single-event pipeline, inside the batch's transaction."""
+    def _batch_alone(self, prepared=None):
+        """The single-event pipeline, inside the batch's transaction; from
+        its import on when ``prepared`` (doc type, document, start) says the
+        checks and the mapping are done."""
         try:
             with self.env.cr.savepoint():
                 try:
                     with self.env.cr.savepoint():
-                        record = self._run_pipeline(self.payload)
+                        if prepared is None:
+                            record = self._run_pipeline(self.payload)
+                        else:
+                            doc_type, document, started = prepared
+                            record = self.env["integration.canonical.importer"]._import(
+                                self.backend_id, doc_type, document, self
+                            )
+                            record = self._finish_import(doc_type, document, record, started)
                 except RetryableJobError:
                     raise
                 except Exception as error:
