@@ -31,6 +31,14 @@ BATCH_WHOLE_RETRIES = 3
 BATCH_RETRY_SECONDS = 1
 
 
+def _by_backend(items):
+    """{backend: its items}, items being tuples whose first member is the event."""
+    groups = {}
+    for item in items:
+        groups.setdefault(item[0].backend_id, []).append(item)
+    return groups
+
+
 class BatchRetry(RetryableJobError):
     """The batch's snapshot is older than a row it must write: every later
     event touching such a row would fail the same way, so the whole batch
@@ -152,10 +160,7 @@ class IntegrationEvent(models.Model):
         items = list(waiting)
         waiting.clear()
         importer = self.env["integration.canonical.importer"]
-        by_backend = {}
-        for item in items:
-            by_backend.setdefault(item[0].backend_id, []).append(item)
-        for backend, group in by_backend.items():
+        for backend, group in _by_backend(items).items():
             try:
                 with self.env.cr.savepoint():
                     orders = importer.with_context(
@@ -182,14 +187,13 @@ class IntegrationEvent(models.Model):
                 for event, *_rest in group:
                     outcomes.append(event._batch_alone())
                 continue
-            for (event, _document, _values, started), order in zip(group, orders, strict=True):
-                event._step(
-                    "imported",
-                    record=order,
-                    duration_ms=(time.monotonic() - started) * 1000,
-                    message=f"order imported ({len(group)} created together)",
-                )
-                outcomes.append(event._mark_done(order))
+            outcomes += self._batch_imported(
+                [
+                    (event, started, order)
+                    for (event, *_d, started), order in zip(group, orders, strict=True)
+                ],
+                f"order imported ({len(group)} created together)",
+            )
 
     def _batch_import_gathered(self, gathered, outcomes):
         """Import each doc type's gathered documents in one call of its
@@ -198,10 +202,7 @@ class IntegrationEvent(models.Model):
         own exception)."""
         importer = self.env["integration.canonical.importer"]
         for doc_type, items in gathered.items():
-            by_backend = {}
-            for item in items:
-                by_backend.setdefault(item[0].backend_id, []).append(item)
-            for backend, group in by_backend.items():
+            for backend, group in _by_backend(items).items():
                 try:
                     with self.env.cr.savepoint():
                         records = importer._import_many(
@@ -221,14 +222,27 @@ class IntegrationEvent(models.Model):
                     for event, document, started in group:
                         outcomes.append(event._batch_alone((doc_type, document, started)))
                     continue
-                for (event, _document, started), record in zip(group, records, strict=True):
-                    event._step(
-                        "imported",
-                        record=record,
-                        duration_ms=(time.monotonic() - started) * 1000,
-                        message=f"{doc_type} imported ({len(group)} together)",
-                    )
-                    outcomes.append(event._mark_done(record))
+                outcomes += self._batch_imported(
+                    [
+                        (event, started, record)
+                        for (event, _d, started), record in zip(group, records, strict=True)
+                    ],
+                    f"{doc_type} imported ({len(group)} together)",
+                )
+
+    def _batch_imported(self, imported, message):
+        """The end of events imported together: [(event, start, record)] each
+        gets its lineage step and is done. Their outcomes."""
+        outcomes = []
+        for event, started, record in imported:
+            event._step(
+                "imported",
+                record=record,
+                duration_ms=(time.monotonic() - started) * 1000,
+                message=message,
+            )
+            outcomes.append(event._mark_done(record))
+        return outcomes
 
     def _batch_retry_on(self, error, kinds):
         """Raise BatchRetry for ``error`` when it is one of ``kinds`` and the
