@@ -119,11 +119,11 @@ class IntegrationBackend(models.Model):
         backend = self.with_context(
             integration_replay=("integration.backend", self.id, "_replay_export_stock")
         )
-        # A full sync reads the channel's truth at every location (what we
-        # knew may have drifted) before anything else: a channel reading in
-        # the background (a bulk query) has the job look again later, and a
-        # look costs that call, not Odoo's side of thousands of levels.
-        read = backend._stock_read_everywhere() if full and self._stock_bound() else None
+        # A full sync's whole reads come before anything else: a channel
+        # reading in the background (a bulk query) has the job look again
+        # later, and a look costs that call, not Odoo's side of thousands of
+        # levels.
+        read = backend._stock_read_unknown_locations() if full else None
         changed_only = not full and product_ids is None
         bindings = self._stock_bindings(product_ids, dirty_only=changed_only)
         if product_ids is None:
@@ -146,11 +146,38 @@ class IntegrationBackend(models.Model):
         """Replay of a logged stock call: every level, from Odoo's current state."""
         return self._export_stock(full=True)
 
-    def _stock_bound(self):
-        """Whether any product is bound to this backend (a full sync of none
-        reads nothing)."""
+    def _stock_read_unknown_locations(self):
+        """{channel location: {item: quantity}} of the locations a full sync
+        reads whole (``_stock_full_read_locations``: where most levels are
+        unknown, a first sync). Elsewhere the levels Odoo knows, from its own
+        writes, the channel's level webhooks and earlier reads, are the
+        compares: one that went stale is refused by the channel and only that
+        item is read again. Drift no webhook told is the stock
+        reconciliation's to find (it reads every level)."""
         domain = [("backend_id", "=", self.id), ("res_model", "=", "product.product")]
-        return bool(self.env["integration.binding"].sudo().search_count(domain, limit=1))
+        bindings = self.env["integration.binding"].sudo().search(domain)
+        # Asked again at each look at a bulk read: the item ids once.
+        items = {id_: item for id_, item in self._stock_item_map(bindings).items() if item}
+        if not items:
+            return None
+        known = self._stock_known_levels(bindings.browse(list(items)), items)
+        return {
+            location_id: self._stock_read_levels(location_id)
+            for location_id in self._stock_full_read_locations(items, known)
+        }
+
+    def _stock_full_read_locations(self, items, known):
+        """Hook: the channel locations a full sync reads whole before writing,
+        given ``items`` ({binding id: item id}) and the levels ``known``
+        ({(item, location): quantity}): by default those where more than
+        ``stock_levels.FULL_READ_ABOVE`` of the items' levels are unknown."""
+        bound = set(items.values())
+        return [
+            location["id"]
+            for location in self._stock_locations()
+            if sum((item, location["id"]) not in known for item in bound)
+            > stock_levels.FULL_READ_ABOVE
+        ]
 
     def _stock_read_everywhere(self):
         """{channel location: {item: quantity}}: every level the channel has."""
@@ -160,8 +187,8 @@ class IntegrationBackend(models.Model):
         }
 
     def _stock_export_levels(self, bindings, read=None):
-        """``read``: every level of every location, as a full sync read them
-        (what was known there is then forgotten); else only the levels not
+        """``read``: every level of the locations a full sync read whole (what
+        was known there is then forgotten); elsewhere only the levels not
         known are read."""
         items = self._stock_item_map(bindings)
         known = self._stock_known_levels(bindings, items)
@@ -169,7 +196,7 @@ class IntegrationBackend(models.Model):
         for location_id, levels in (read or {}).items():
             stock_levels.merge_read(known, location_id, levels, whole=True)
         targets = self._stock_targets(bindings, items)
-        for location in [] if read is not None else locations:
+        for location in [loc for loc in locations if loc["id"] not in (read or {})]:
             missing = {
                 item
                 for (item, loc) in targets

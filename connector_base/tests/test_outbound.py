@@ -121,7 +121,7 @@ class TestOutboundStock(PipelineCase):
         self.assertEqual(run.line_ids.key, "TC-RED@Main warehouse")
         self.assertEqual(self.sandbox.inventory[("TC-RED", "WH1")], 5)
 
-    def test_a_full_sync_reads_everything_first_and_nothing_without_bindings(self):
+    def test_a_full_sync_reads_what_it_does_not_know_and_nothing_without_bindings(self):
         self.set_odoo_stock("TC-RED", 3)
         self.sandbox.calls.clear()
         self.backend._export_stock(full=True)
@@ -132,6 +132,23 @@ class TestOutboundStock(PipelineCase):
         self.sandbox.calls.clear()
         self.assertEqual(self.backend._export_stock(full=True), "nothing to export")
         self.assertFalse(self.sandbox.calls, "no read for a backend with nothing bound")
+
+    def test_a_full_sync_knowing_every_level_reads_nothing(self):
+        """What Odoo set on the channel is the compare of its next full sync:
+        nothing is read, and only a level that differs is sent."""
+        self.set_odoo_stock("TC-RED", 3)
+        self.set_odoo_stock("TC-BLUE", 4)
+        self.run_jobs(include_future=True)
+        self.sandbox.calls.clear()
+        self.assertIn("0 changed", self.backend._export_stock(full=True))
+        self.assertFalse(self.sandbox.calls, "nothing read, nothing sent")
+        self.sandbox.inventory[("TC-RED", "WH1")] = 1  # drift no webhook told
+        self.set_odoo_stock("TC-RED", 6)
+        self.backend._export_stock(full=True)
+        paths = [path for path, _headers in self.sandbox.calls]
+        self.assertEqual(paths.count("/inventory"), 2, "refused, then sent again")
+        self.assertEqual(len([p for p in paths if p.startswith("/inventory?")]), 1)
+        self.assertEqual(self.sandbox.inventory[("TC-RED", "WH1")], 6)
 
     def test_a_reconciliation_heals_its_mismatches_in_one_export(self):
         """A drifted shop's mismatches are healed set-wise: one push of the

@@ -2,6 +2,7 @@ import time
 import uuid
 from unittest.mock import patch
 
+from odoo.addons.connector_base.lib import stock_levels
 from odoo.addons.connector_base.tests.common import set_stock
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.tests import tagged
@@ -133,19 +134,60 @@ class TestShopifyStock(ShopifyCase):
         self.assertEqual(self.order_of(shopify_order).state, "sale")
         self.assertEqual(self.shopify_levels()["SHOP-MUG"], 6)
 
-    def test_full_sync_reads_every_level_in_one_bulk_query_and_corrects_drift(self):
-        self.sync_odoo_levels((4, 5, 6))
-        # Someone edits Shopify's quantity and no webhook tells Odoo: what Odoo
-        # knows (5) is wrong; only reading Shopify's truth finds it.
-        self.edit_on_shopify(SKUS[1], 1)
+    def knowing_nothing(self):
+        """Odoo forgets what it knew of Shopify's levels (a first sync), and
+        more than two unknown levels at a location are read whole."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE integration_binding SET extra = extra - 'levels' WHERE backend_id = %s",
+            [self.backend.id],
+        )
+        self.env.invalidate_all()
+        patcher = patch.object(stock_levels, "FULL_READ_ABOVE", 2)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+    def test_a_full_sync_knowing_no_level_reads_every_level_in_one_bulk_query(self):
+        for sku, quantity in zip(SKUS, (4, 5, 6), strict=True):
+            self.set_odoo_stock(sku, quantity)
+        self.knowing_nothing()
         before = len(self.operations())
         outcome = self.full_sync()
-        self.assertIn("1 changed", outcome)
+        self.assertIn("3 changed", outcome)
         self.assertEqual(self.shopify_levels(), dict(zip(SKUS, (4, 5, 6), strict=True)))
         operations = self.operations()[before:]
         self.assertEqual(operations.count("BulkRunQuery"), 1)
         self.assertNotIn("InventoryLevels", operations, "no page of levels was read")
+        self.assertNotIn("ItemLevels", operations)
         self.assertEqual(operations.count("InventorySet"), 1)
+
+    def test_a_full_sync_knowing_every_level_reads_nothing_and_sends_what_changed(self):
+        """The levels Odoo set are its compares: a full sync reads nothing
+        (no query cost), sends the one level that differs, and a second one
+        finds nothing to send and makes no call at all."""
+        self.sync_odoo_levels((4, 5, 6))
+        self.set_odoo_stock(SKUS[1], 9)
+        before = len(self.operations())
+        outcome = self.full_sync()
+        self.assertIn(f"{len(SKUS)} levels compared, 1 changed", outcome)
+        self.assertEqual(self.operations()[before:], ["InventorySet"])
+        self.assertEqual(self.shopify_levels(), dict(zip(SKUS, (4, 9, 6), strict=True)))
+        before = len(self.operations())
+        self.assertIn("0 changed", self.full_sync())
+        self.assertEqual(self.operations()[before:], [], "nothing read, nothing sent")
+
+    def test_drift_no_webhook_told_is_left_to_the_reconciliation(self):
+        """Someone edits Shopify's quantity and no webhook tells Odoo: a full
+        sync trusts what it knows (it reads nothing); the stock
+        reconciliation, which reads every level, finds and heals it."""
+        self.sync_odoo_levels((4, 5, 6))
+        self.edit_on_shopify(SKUS[1], 1)
+        before = len(self.operations())
+        self.assertIn("0 changed", self.full_sync())
+        self.assertEqual(self.operations()[before:], [])
+        run = self.as_job(lambda backend: backend._reconcile_stock())
+        self.assertEqual((run.mismatched_count, run.healed_count), (1, 1))
+        self.assertEqual(self.shopify_levels(), dict(zip(SKUS, (4, 5, 6), strict=True)))
 
     def test_a_failed_bulk_read_falls_back_to_pages(self):
         def cancel():
@@ -161,6 +203,7 @@ class TestShopifyStock(ShopifyCase):
                 )
 
         self.set_odoo_stock(SKUS[0], 9)
+        self.knowing_nothing()
         # Shopify takes its time to start: the cancel comes first, whatever the load.
         self.control("POST", f"/_sandbox/shops/{DOMAIN}/faults", {"bulk_seconds": 2.0})
         before = len(self.operations())

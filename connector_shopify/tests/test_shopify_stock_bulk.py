@@ -5,8 +5,10 @@ import json
 import re
 import time
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import fields
+from odoo.addons.connector_base.lib import stock_levels
 from odoo.tests import tagged
 
 from . import test_shopify_stock
@@ -59,6 +61,11 @@ class TestShopifyStockBulkPush(ShopifyCase):
                 DOMAIN, f"Product {sku}", [{"sku": sku, "price": "1.00", "inventory": {"Main": 0}}]
             )
         self.connect()
+        # A first sync knows none of these levels: more than a hundred unknown
+        # at a location are read whole, in one bulk query.
+        patcher = patch.object(stock_levels, "FULL_READ_ABOVE", 100)
+        patcher.start()
+        self.addCleanup(patcher.stop)
 
     def calls(self, since=0):
         return self.control("GET", f"/_sandbox/shops/{DOMAIN}/calls")[since:]
