@@ -40,6 +40,7 @@ PUBLIC_METHODS = {
         "action_disable": "manager",
         "action_regenerate_webhook_token": "manager",
         "action_rotate_secrets": "manager",
+        "action_sync_stock": "manager",
         "action_open_events": "reader",
         "action_open_health_24h": "user (reads lineage)",
         "action_open_health_7d": "user (reads lineage)",

@@ -276,6 +276,7 @@ class TestSecurityRpc(HttpCase):
             "action_shopify_sync_locations",
             "action_shopify_import_catalog",
             "action_shopify_check_webhooks",
+            "action_sync_stock",
         ]
         for user in (self.user, self.approver):
             self.as_user(user)

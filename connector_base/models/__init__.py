@@ -19,6 +19,7 @@ from . import integration_backend_reconcile_orders
 from . import integration_backend_outbound
 from . import integration_backend_stock
 from . import integration_backend_stock_memory
+from . import integration_backend_stock_full
 from . import integration_backend_reservation
 from . import integration_backend_reconcile_stock
 from . import integration_backend_shipment

@@ -13,7 +13,9 @@ A channel fills: ``_stock_supported``, ``_stock_locations``,
 hold back units of orders waiting in the inbox, ``_stock_pending_spec``; one
 with a bulk import fills ``_stock_push_levels_bulk`` for the big syncs.
 The stock reconciliation is in ``integration_backend_reconcile_stock.py``;
-the marks and the known levels in ``integration_backend_stock_memory.py``.
+the marks and the known levels in ``integration_backend_stock_memory.py``;
+the full sync (its button, what it reads first) in
+``integration_backend_stock_full.py``.
 """
 
 from datetime import datetime, timezone
@@ -145,39 +147,6 @@ class IntegrationBackend(models.Model):
     def _replay_export_stock(self):
         """Replay of a logged stock call: every level, from Odoo's current state."""
         return self._export_stock(full=True)
-
-    def _stock_read_unknown_locations(self):
-        """{channel location: {item: quantity}} of the locations a full sync
-        reads whole (``_stock_full_read_locations``: where most levels are
-        unknown, a first sync). Elsewhere the levels Odoo knows, from its own
-        writes, the channel's level webhooks and earlier reads, are the
-        compares: one that went stale is refused by the channel and only that
-        item is read again. Drift no webhook told is the stock
-        reconciliation's to find (it reads every level)."""
-        domain = [("backend_id", "=", self.id), ("res_model", "=", "product.product")]
-        bindings = self.env["integration.binding"].sudo().search(domain)
-        # Asked again at each look at a bulk read: the item ids once.
-        items = {id_: item for id_, item in self._stock_item_map(bindings).items() if item}
-        if not items:
-            return None
-        known = self._stock_known_levels(bindings.browse(list(items)), items)
-        return {
-            location_id: self._stock_read_levels(location_id)
-            for location_id in self._stock_full_read_locations(items, known)
-        }
-
-    def _stock_full_read_locations(self, items, known):
-        """Hook: the channel locations a full sync reads whole before writing,
-        given ``items`` ({binding id: item id}) and the levels ``known``
-        ({(item, location): quantity}): by default those where more than
-        ``stock_levels.FULL_READ_ABOVE`` of the items' levels are unknown."""
-        bound = set(items.values())
-        return [
-            location["id"]
-            for location in self._stock_locations()
-            if sum((item, location["id"]) not in known for item in bound)
-            > stock_levels.FULL_READ_ABOVE
-        ]
 
     def _stock_read_everywhere(self):
         """{channel location: {item: quantity}}: every level the channel has."""

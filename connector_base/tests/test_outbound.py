@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from odoo import fields
 from odoo.addons.connector_base.lib.retry import PermanentError, TransientError
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .common import PipelineCase, set_stock
@@ -149,6 +150,30 @@ class TestOutboundStock(PipelineCase):
         self.assertEqual(paths.count("/inventory"), 2, "refused, then sent again")
         self.assertEqual(len([p for p in paths if p.startswith("/inventory?")]), 1)
         self.assertEqual(self.sandbox.inventory[("TC-RED", "WH1")], 6)
+
+    def test_the_sync_stock_button_queues_one_full_sync_beside_the_coalesced_export(self):
+        """A product no change ever marked gets its level too; clicking twice
+        queues one sync; the coalesced export of a change stays its own job."""
+        self.set_odoo_stock("TC-BLUE", 4)
+        self.sandbox.calls.clear()
+        self.env.flush_all()
+        self.assertTrue(self.backend.stock_supported)
+        action = self.backend.action_sync_stock()
+        self.backend.action_sync_stock()
+        self.assertIn("Full stock sync queued", action["params"]["message"])
+        jobs = self.export_jobs()
+        full = jobs.filtered(lambda job: job.kwargs.get("full"))
+        self.assertEqual(len(full), 1, "one full sync for two clicks")
+        self.assertEqual(len(jobs - full), 1, "the coalesced export of TC-BLUE's change")
+        self.run_jobs(include_future=True)
+        self.assertEqual(full.state, "done")
+        self.assertEqual(self.sandbox.inventory, {("TC-RED", "WH1"): 0, ("TC-BLUE", "WH1"): 4})
+
+    def test_the_sync_stock_button_refuses_a_backend_that_is_not_active(self):
+        self.backend.action_pause()
+        with self.assertRaises(UserError):
+            self.backend.action_sync_stock()
+        self.assertFalse(self.export_jobs())
 
     def test_a_reconciliation_heals_its_mismatches_in_one_export(self):
         """A drifted shop's mismatches are healed set-wise: one push of the
