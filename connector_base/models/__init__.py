@@ -20,6 +20,7 @@ from . import integration_backend_outbound
 from . import integration_backend_stock
 from . import integration_backend_stock_memory
 from . import integration_backend_stock_full
+from . import integration_backend_webhook_row
 from . import integration_backend_reservation
 from . import integration_backend_reconcile_stock
 from . import integration_backend_shipment

@@ -60,17 +60,23 @@ class IntegrationCredential(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        self.env.cr.cache.pop(_CIPHERTEXTS, None)
+        self._forget_ciphertexts()
         return super().create(vals_list)
 
     def write(self, vals):
         # A secret changed: what the webhook route remembered is stale.
-        self.env.cr.cache.pop(_CIPHERTEXTS, None)
+        self._forget_ciphertexts()
         return super().write(vals)
 
     def unlink(self):
-        self.env.cr.cache.pop(_CIPHERTEXTS, None)
+        self._forget_ciphertexts()
         return super().unlink()
+
+    def _forget_ciphertexts(self):
+        """Drop what this cursor and every worker's webhook route hold
+        (``integration.backend._webhook_row``)."""
+        self.env.cr.cache.pop(_CIPHERTEXTS, None)
+        self.env.registry.clear_cache()
 
     def _compute_value(self):
         for credential in self:

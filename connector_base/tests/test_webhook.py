@@ -36,6 +36,10 @@ class TestWebhookIntake(PipelineCase):
             if 'FROM "integration_backend"' in line or 'FROM "integration_system"' in line
         ]
         self.assertEqual(fetches, [], "the hooks' columns come with the route's SELECT")
+        self.assertFalse(
+            [line for line in logged.output if "webhook_token =" in line],
+            "the backend's row is cached after the first delivery: no SELECT at all",
+        )
         event = self.events().filtered(lambda e: e.external_id == "902021")
         self.assertEqual(
             event.trace_id,
@@ -84,6 +88,27 @@ class TestWebhookIntake(PipelineCase):
         self.backend.state = "disabled"
         self.env.flush_all()
         self.assertEqual(self.post(self.order_payload(2003)).status_code, 404)
+
+    def test_the_cached_backend_follows_its_token_state_and_system(self):
+        """What the route caches per token is dropped whenever it changes."""
+        old_token = self.backend.sudo().webhook_token
+        self.assertEqual(self.post(self.order_payload(2040)).status_code, 200)
+        self.backend.action_regenerate_webhook_token()
+        self.env.flush_all()
+        self.assertEqual(self.post(self.order_payload(2041), token=old_token).status_code, 404)
+        self.assertEqual(self.post(self.order_payload(2042)).status_code, 200)
+        self.backend.system_id.code = "renamed_system"
+        self.env.flush_all()
+        self.assertEqual(self.post(self.order_payload(2043)).status_code, 200)
+        event = self.events().filtered(lambda e: e.external_id == "902043")
+        self.assertEqual(
+            event.trace_id,
+            self.backend._event_trace_id({"topic": event.topic, "external_id": "902043"}),
+            "the trace id derives from the system's new code",
+        )
+        self.backend.state = "disabled"
+        self.env.flush_all()
+        self.assertEqual(self.post(self.order_payload(2044)).status_code, 404)
 
     def test_oversized_body_is_413(self):
         self.backend.max_payload_kb = 1
