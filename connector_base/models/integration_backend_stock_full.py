@@ -25,7 +25,11 @@ class IntegrationBackend(models.Model):
 
     def _compute_stock_supported(self):
         for backend in self:
-            backend.stock_supported = bool(backend.channel_type) and backend._stock_supported()
+            try:
+                supported = bool(backend.channel_type) and backend._stock_supported()
+            except NotImplementedError:
+                supported = False  # a scaffolded channel whose hooks are not written yet
+            backend.stock_supported = supported
 
     def action_sync_stock(self):
         """Send every bound product's level now, as a job: the first sync once

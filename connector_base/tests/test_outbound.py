@@ -4,6 +4,7 @@ gets coalesced, compare-and-set stock exports, healing reconciliations and
 shipments sent once, with the failures ending as the inbound ones do."""
 
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.addons.connector_base.lib.retry import PermanentError, TransientError
@@ -174,6 +175,17 @@ class TestOutboundStock(PipelineCase):
         with self.assertRaises(UserError):
             self.backend.action_sync_stock()
         self.assertFalse(self.export_jobs())
+
+    def test_a_channel_whose_stock_hooks_are_not_written_shows_no_sync_button(self):
+        """A scaffolded channel's hooks raise until written: its form still opens."""
+        Backend = type(self.env["integration.backend"])
+
+        def not_written(backend):
+            raise NotImplementedError("_stock_supported")
+
+        with patch.object(Backend, "_stock_supported", not_written):
+            self.backend.invalidate_recordset(["stock_supported"])
+            self.assertFalse(self.backend.stock_supported)
 
     def test_a_reconciliation_heals_its_mismatches_in_one_export(self):
         """A drifted shop's mismatches are healed set-wise: one push of the
