@@ -176,6 +176,24 @@ class TestShopifyStock(ShopifyCase):
         self.assertIn("0 changed", self.full_sync())
         self.assertEqual(self.operations()[before:], [], "nothing read, nothing sent")
 
+    def test_a_refused_compare_in_a_full_sync_rereads_only_that_item(self):
+        """The full sync's compares are the levels Odoo knows: a sale Shopify
+        made meanwhile is refused by its compare, and that item alone is read."""
+        self.sync_odoo_levels((10, 11, 12))
+        self.edit_on_shopify("SHOP-MUG", 9)
+        for sku, quantity in zip(SKUS, (20, 21, 22), strict=True):
+            self.set_odoo_stock(sku, quantity)
+        before = len(self.control("GET", f"/_sandbox/shops/{DOMAIN}/calls"))
+        self.assertIn("3 changed", self.full_sync())
+        calls = self.control("GET", f"/_sandbox/shops/{DOMAIN}/calls")[before:]
+        operations = [call["operation"] for call in calls]
+        self.assertEqual(operations, ["InventorySet", "ItemLevels", "InventorySet"], operations)
+        mug = self.env["integration.binding"].search(
+            [("backend_id", "=", self.backend.id), ("external_id", "=", "SHOP-MUG")]
+        )
+        self.assertEqual(calls[1]["variables"]["ids"], [mug.extra["inventory_item_id"]])
+        self.assertEqual(self.shopify_levels(), dict(zip(SKUS, (20, 21, 22), strict=True)))
+
     def test_drift_no_webhook_told_is_left_to_the_reconciliation(self):
         """Someone edits Shopify's quantity and no webhook tells Odoo: a full
         sync trusts what it knows (it reads nothing); the stock
