@@ -251,8 +251,8 @@ class IntegrationBackend(models.Model):
     @api.model
     def _webhook_columns(self):
         """The columns the webhook route reads with the backend: its own
-        (state, size limit, system) and ``_webhook_fields``'s, stored ones
-        only: a computed, translated or unknown name a channel listed by
+        (state, size limit, system) and ``_webhook_fields``'s, stored plain
+        ones only: a computed, related, translated or unknown name a channel listed by
         mistake is read by the ORM as before, and never breaks the route."""
         names = ["state", "max_payload_kb", "system_id", *self._webhook_fields()]
         return [
@@ -262,6 +262,10 @@ class IntegrationBackend(models.Model):
             and field.store
             and field.column_type
             and not field.translate
+            # The route caches these; a recomputed value never goes through
+            # write(), which is what drops the cache.
+            and not field.compute
+            and not field.related
         ]
 
     def _webhook_verify(self, headers, body):

@@ -107,10 +107,12 @@ class IntegrationBackend(models.Model):
         return bindings.filtered(lambda b: items[b.id])
 
     @integration_job
-    def _export_stock(self, product_ids=None, full=False):
+    def _export_stock(self, product_ids=None, full=False, read_all=False):
         """Bring the channel's available quantities to Odoo's (the changed
         products, the given ones, or all with ``full``): compare-and-set,
-        idempotent, in the channel's batches."""
+        idempotent, in the channel's batches. A full sync compares with the
+        levels Odoo knows; with ``read_all`` it reads every level first, so
+        that drift no webhook told is corrected too."""
         self.ensure_one()
         if self.state != "active":
             return "backend not active"
@@ -125,7 +127,7 @@ class IntegrationBackend(models.Model):
         # reading in the background (a bulk query) has the job look again
         # later, and a look costs that call, not Odoo's side of thousands of
         # levels.
-        read = backend._stock_read_unknown_locations() if full else None
+        read = backend._stock_read_unknown_locations(read_all) if full else None
         changed_only = not full and product_ids is None
         bindings = self._stock_bindings(product_ids, dirty_only=changed_only)
         if product_ids is None:
@@ -145,7 +147,8 @@ class IntegrationBackend(models.Model):
             raise
 
     def _replay_export_stock(self):
-        """Replay of a logged stock call: every level, from Odoo's current state."""
+        """Replay of a logged stock call: every product's level, from Odoo's
+        current state (what the failed call did not set is sent again)."""
         return self._export_stock(full=True)
 
     def _stock_read_everywhere(self):

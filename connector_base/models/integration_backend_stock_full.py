@@ -3,8 +3,9 @@ stock" button or a replay asks for it.
 
 It compares Odoo's targets with the levels Odoo knows of the channel (what it
 set there, what the channel's level webhooks told, what it read) and reads
-first only a location whose levels it mostly does not know (a first sync),
-in one read of the location. A known level that went stale is refused by the
+first only a location where more than ``FULL_READ_ABOVE`` of its levels are
+unknown (a first sync), in one read of the location; the admin's button reads
+every level first. A known level that went stale is refused by the
 channel's compare-and-set and only that item is read again; drift no webhook
 told is the stock reconciliation's to find, which reads every level.
 """
@@ -34,12 +35,13 @@ class IntegrationBackend(models.Model):
     def action_sync_stock(self):
         """Send every bound product's level now, as a job: the first sync once
         the catalogue is matched and the locations mapped, or whenever the
-        channel should hold Odoo's stock without waiting for a change. It
-        compares with the levels Odoo knows and reads only what it does not."""
+        channel should hold Odoo's stock, drift no webhook told included. It
+        reads every level first (one bulk read where the channel has one);
+        the other full syncs compare with the levels Odoo knows."""
         self._check_integration_manager()
         queued, off = [], []
         for backend in self:
-            if backend.state != "active" or not backend._stock_supported():
+            if backend.state != "active" or not backend.stock_supported:
                 raise UserError(
                     self.env._("%s takes no stock levels now (it must be active).", backend.name)
                 )
@@ -49,6 +51,7 @@ class IntegrationBackend(models.Model):
                 self.env._("%s: full stock sync", backend.name),
                 what="_export_stock_full",  # not the coalesced export's key
                 full=True,
+                read_all=True,
             )
             (queued if job else off).append(backend.name)
         message = self.env._("Full stock sync queued: %s.", ", ".join(queued)) if queued else ""
@@ -60,14 +63,12 @@ class IntegrationBackend(models.Model):
             "params": {"type": "success" if queued else "warning", "message": message.strip()},
         }
 
-    def _stock_read_unknown_locations(self):
+    def _stock_read_unknown_locations(self, read_all=False):
         """{channel location: {item: quantity}} of the locations a full sync
-        reads whole (``_stock_full_read_locations``: where most levels are
-        unknown, a first sync). Elsewhere the levels Odoo knows, from its own
-        writes, the channel's level webhooks and earlier reads, are the
-        compares: one that went stale is refused by the channel and only that
-        item is read again. Drift no webhook told is the stock
-        reconciliation's to find (it reads every level)."""
+        reads whole: every one with ``read_all``, else those
+        ``_stock_full_read_locations`` names (more than
+        ``stock_levels.FULL_READ_ABOVE`` levels unknown: a first sync).
+        Elsewhere the levels Odoo knows are the compares."""
         domain = [("backend_id", "=", self.id), ("res_model", "=", "product.product")]
         bindings = self.env["integration.binding"].sudo().search(domain)
         # Asked again at each look at a bulk read: the item ids once.
@@ -75,10 +76,12 @@ class IntegrationBackend(models.Model):
         if not items:
             return None
         known = self._stock_known_levels(bindings.browse(list(items)), items)
-        return {
-            location_id: self._stock_read_levels(location_id)
-            for location_id in self._stock_full_read_locations(items, known)
-        }
+        locations = (
+            [location["id"] for location in self._stock_locations()]
+            if read_all
+            else self._stock_full_read_locations(items, known)
+        )
+        return {location_id: self._stock_read_levels(location_id) for location_id in locations}
 
     def _stock_full_read_locations(self, items, known):
         """Hook: the channel locations a full sync reads whole before writing,

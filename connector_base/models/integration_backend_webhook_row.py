@@ -47,7 +47,15 @@ class IntegrationBackend(models.Model):
     def _webhook_row_changed(self, fields_written):
         """Drop every worker's cached rows when a value they hold changes."""
         if {"webhook_token", *self._webhook_columns()} & set(fields_written):
-            self.env.registry.clear_cache()
+            self._drop_webhook_rows()
+
+    @api.model
+    def _drop_webhook_rows(self):
+        """Drop the cached rows now and once this transaction commits: a
+        request of another thread of this process may cache the old row in
+        between (other workers drop theirs on the registry's signal)."""
+        self.env.registry.clear_cache()
+        self.env.cr.postcommit.add(self.env.registry.clear_cache)
 
     def write(self, vals):
         result = super().write(vals)
@@ -56,7 +64,7 @@ class IntegrationBackend(models.Model):
 
     def unlink(self):
         result = super().unlink()
-        self.env.registry.clear_cache()
+        self._drop_webhook_rows()
         return result
 
 
@@ -67,5 +75,5 @@ class IntegrationSystem(models.Model):
         result = super().write(vals)
         if "code" in vals:
             # The cached rows carry the system's code (the events' trace ids).
-            self.env.registry.clear_cache()
+            self.env["integration.backend"]._drop_webhook_rows()
         return result

@@ -76,7 +76,7 @@ class IntegrationCredential(models.Model):
         """Drop what this cursor and every worker's webhook route hold
         (``integration.backend._webhook_row``)."""
         self.env.cr.cache.pop(_CIPHERTEXTS, None)
-        self.env.registry.clear_cache()
+        self.env["integration.backend"]._drop_webhook_rows()
 
     def _compute_value(self):
         for credential in self:

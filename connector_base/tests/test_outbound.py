@@ -152,23 +152,27 @@ class TestOutboundStock(PipelineCase):
         self.assertEqual(len([p for p in paths if p.startswith("/inventory?")]), 1)
         self.assertEqual(self.sandbox.inventory[("TC-RED", "WH1")], 6)
 
-    def test_the_sync_stock_button_queues_one_full_sync_beside_the_coalesced_export(self):
-        """A product no change ever marked gets its level too; clicking twice
-        queues one sync; the coalesced export of a change stays its own job."""
+    def test_the_sync_stock_button_queues_one_full_sync_that_reads_every_level(self):
+        """The admin's sync corrects drift no webhook told (it reads every
+        level first) and sends a product no change ever marked; clicking
+        twice queues one sync; the coalesced export of a change stays its own."""
+        self.set_odoo_stock("TC-RED", 3)
+        self.run_jobs(include_future=True)
+        self.sandbox.inventory[("TC-RED", "WH1")] = 1  # drift no webhook told
         self.set_odoo_stock("TC-BLUE", 4)
-        self.sandbox.calls.clear()
         self.env.flush_all()
         self.assertTrue(self.backend.stock_supported)
         action = self.backend.action_sync_stock()
         self.backend.action_sync_stock()
         self.assertIn("Full stock sync queued", action["params"]["message"])
-        jobs = self.export_jobs()
+        jobs = self.export_jobs().filtered(lambda job: job.state != "done")
         full = jobs.filtered(lambda job: job.kwargs.get("full"))
         self.assertEqual(len(full), 1, "one full sync for two clicks")
+        self.assertEqual(full.kwargs, {"full": True, "read_all": True})
         self.assertEqual(len(jobs - full), 1, "the coalesced export of TC-BLUE's change")
         self.run_jobs(include_future=True)
         self.assertEqual(full.state, "done")
-        self.assertEqual(self.sandbox.inventory, {("TC-RED", "WH1"): 0, ("TC-BLUE", "WH1"): 4})
+        self.assertEqual(self.sandbox.inventory, {("TC-RED", "WH1"): 3, ("TC-BLUE", "WH1"): 4})
 
     def test_the_sync_stock_button_refuses_a_backend_that_is_not_active(self):
         self.backend.action_pause()
