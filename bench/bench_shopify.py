@@ -17,10 +17,11 @@
     variants, run in this process, against a bucket of 2000 points restoring
     at the given rate: the sandbox's call log gives the points consumed and
     the time from the first call to the last; the restore rate is the bound.
-    ``bulk`` reads every level in one bulk query (the connector's way);
-    ``pages`` pages through ``inventoryLevels`` first (the method before it,
-    kept runnable with the ``stock_read_pages`` context key for this
-    comparison). The sync is retried as queue_job retries it while Shopify
+    ``bulk`` is the connector's way (a first sync knowing no level reads
+    them in one bulk query, a resync compares with the levels it knows);
+    ``pages`` reads every level first (``read_all``), page by page through
+    ``inventoryLevels`` (the method before it, kept runnable with the
+    ``stock_read_pages`` context key for this comparison). The sync is retried as queue_job retries it while Shopify
     runs the bulk query (the wait is part of the measured time), or at once
     when the operation's ``bulk_operations/finish`` webhook comes first (as
     the server's inbox wakes the job; ``finish_sink.py`` takes the deliveries).
@@ -444,7 +445,10 @@ def bench_stock(conf, database, variants, restore_rate, method="bulk"):
         if method == "pages":
             backend = backend.with_context(stock_read_pages=True)
 
-        def full_sync(job=lambda backend: backend._export_stock(full=True)):
+        # The paged method read every level before writing (read_all).
+        read_all = method == "pages"
+
+        def full_sync(job=lambda backend: backend._export_stock(full=True, read_all=read_all)):
             """One full sync (or ``job``) as queue_job runs it; (outcome,
             seconds, retries, calls, where the seconds went: each attempt,
             each wait)."""

@@ -75,19 +75,18 @@ class IntegrationBackend(models.Model):
         items = {id_: item for id_, item in self._stock_item_map(bindings).items() if item}
         if not items:
             return None
+        if read_all:
+            return self._stock_read_everywhere()
         known = self._stock_known_levels(bindings.browse(list(items)), items)
-        locations = (
-            [location["id"] for location in self._stock_locations()]
-            if read_all
-            else self._stock_full_read_locations(items, known)
-        )
-        return {location_id: self._stock_read_levels(location_id) for location_id in locations}
+        return {
+            location_id: self._stock_read_levels(location_id)
+            for location_id in self._stock_full_read_locations(items, known)
+        }
 
     def _stock_full_read_locations(self, items, known):
-        """Hook: the channel locations a full sync reads whole before writing,
-        given ``items`` ({binding id: item id}) and the levels ``known``
-        ({(item, location): quantity}): by default those where more than
-        ``stock_levels.FULL_READ_ABOVE`` of the items' levels are unknown."""
+        """The channel locations where more than ``stock_levels.FULL_READ_ABOVE``
+        of the ``items``' levels ({binding id: item id}) are not ``known``
+        ({(item, location): quantity})."""
         bound = set(items.values())
         return [
             location["id"]

@@ -44,11 +44,6 @@ class IntegrationBackend(models.Model):
         values = tuple(zip(names, row[1 : 1 + len(names)], strict=True))
         return row[0], values, row[-2], tuple(sorted((row[-1] or {}).items()))
 
-    def _webhook_row_changed(self, fields_written):
-        """Drop every worker's cached rows when a value they hold changes."""
-        if {"webhook_token", *self._webhook_columns()} & set(fields_written):
-            self._drop_webhook_rows()
-
     @api.model
     def _drop_webhook_rows(self):
         """Drop the cached rows now and once this transaction commits: a
@@ -59,7 +54,8 @@ class IntegrationBackend(models.Model):
 
     def write(self, vals):
         result = super().write(vals)
-        self._webhook_row_changed(vals)
+        if {"webhook_token", *self._webhook_columns()} & vals.keys():
+            self._drop_webhook_rows()
         return result
 
     def unlink(self):

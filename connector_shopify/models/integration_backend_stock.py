@@ -56,15 +56,6 @@ class IntegrationBackend(models.Model):
             return super()._stock_pending_spec()
         return const.PENDING_STOCK
 
-    def _stock_full_read_locations(self, items, known):
-        if self.channel_type != "shopify":
-            return super()._stock_full_read_locations(items, known)
-        if self.env.context.get("stock_read_pages"):
-            # The method before bulk reads and known levels, kept runnable
-            # for the bench's comparison: every level, page by page, first.
-            return [location["id"] for location in self._stock_locations()]
-        return super()._stock_full_read_locations(items, known)
-
     def _stock_read_levels(self, location_id, item_ids=None):
         """{inventory item: available} at a Shopify location: the whole location
         in one bulk query (page by page with ``stock_read_pages`` in the context,
