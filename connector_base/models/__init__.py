@@ -8,6 +8,7 @@ from . import integration_circuit
 from . import integration_throttle
 from . import integration_message
 from . import integration_event
+from . import integration_batch_memo
 from . import integration_event_batch
 from . import integration_backend_jobs
 from . import integration_job_sweep

@@ -1,6 +1,7 @@
 from odoo import Command, api, fields, models
 from odoo.tools import plaintext2html
 
+from .integration_batch_memo import current_memo
 from .integration_event import PipelineError
 
 PAID_STATES = ("paid", "partially_refunded")
@@ -258,8 +259,20 @@ class IntegrationCanonicalImporter(models.AbstractModel):
     @api.model
     def _products_for_skus(self, backend, skus):
         """{sku: product} by binding first, then internal reference: two queries
-        whatever the number of lines."""
+        whatever the number of lines (none for SKUs an earlier order of the
+        same batch named, see integration_batch_memo)."""
         Product = self.env["product.product"].sudo()
+        memo = current_memo()
+        known = {}
+        if memo is not None:
+            known = {
+                sku: Product.browse(memo[("sku", backend.id, sku)])
+                for sku in skus
+                if ("sku", backend.id, sku) in memo
+            }
+            skus = [sku for sku in skus if sku not in known]
+            if not skus:
+                return known
         bindings = (
             self.env["integration.binding"]
             .sudo()
@@ -276,7 +289,9 @@ class IntegrationCanonicalImporter(models.AbstractModel):
         if missing:
             for product in Product.search([("default_code", "in", missing)]):
                 found.setdefault(product.default_code, product)
-        return found
+        if memo is not None:
+            memo.update({("sku", backend.id, sku): product.id for sku, product in found.items()})
+        return {**known, **found}
 
     @api.model
     def _order_lines(self, backend, doc):

@@ -21,6 +21,7 @@ from odoo import models
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.job import Job
 
+from .integration_batch_memo import batch_memo
 from .integration_event import CONCURRENCY_ERRORS
 
 _logger = logging.getLogger(__name__)
@@ -79,6 +80,8 @@ class IntegrationEvent(models.Model):
         with (
             self.env["integration.lineage"]._batched(),
             self.env["integration.backend"]._coalescing(),
+            # Each order asks for the same SKUs, rules and distributions.
+            batch_memo(),
         ):
             for event in events:
                 outcome = event._batch_prepare(waiting, outcomes, gathered)

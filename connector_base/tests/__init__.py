@@ -1,3 +1,4 @@
+from . import test_batch_memo
 from . import test_canonical_schemas
 from . import test_channel_origin
 from . import test_concurrent_imports

@@ -1,0 +1,101 @@
+"""Look-ups a batch of orders repeats, done once per batch.
+
+Creating and confirming twenty orders of the same few products asks the same
+questions for every order or line: which product a SKU names (the importer's
+``_products_for_skus``), which stock rule supplies it here
+(``stock.rule._get_rule``, a search per procurement) and which analytic
+distribution applies to it (``_get_distribution``, a search per line, twice).
+No answer changes while the batch runs: bindings of products, rules and
+distribution models are catalogue and configuration, and an order batch only
+creates orders. Inside ``batch_memo()`` each distinct question is asked once;
+outside it nothing changes. Odoo's own ``account.move.line`` keeps the same
+kind of cache for its distributions, per call.
+
+The memo is scoped to one ``with`` block of one job (a ContextVar) and holds
+only ids of records that existed before the batch, so nothing outlives the
+transaction and a savepoint rolled back inside the block cannot leave a
+stale answer behind. A SKU no product answers is asked again each time (it
+becomes an exception for the catalogue owner, replayed once mapped).
+"""
+
+import contextlib
+import contextvars
+
+from odoo import api, models
+
+_MEMO = contextvars.ContextVar("integration_batch_memo", default=None)
+# What Odoo's rule choice reads of the procurement values (stock's
+# _get_rule, _get_rule_domain and _search_rule_for_warehouses); the set of
+# keys given is part of the key too (stock_dropshipping looks at whether
+# 'sale_line_id' is there).
+RULE_VALUE_KEYS = ("route_ids", "warehouse_id", "company_id", "packaging_uom_id")
+
+
+def _hashable(value):
+    """A value of procurement values or distribution vals as a key part."""
+    if isinstance(value, models.BaseModel):
+        return (value._name, tuple(value.ids))
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return tuple(_hashable(item) for item in value)
+    if isinstance(value, dict):
+        return tuple(sorted((key, _hashable(item)) for key, item in value.items()))
+    return value
+
+
+def _env_key(env):
+    """Who asks: the answer of a search depends on the user, superuser mode
+    (record rules) and the allowed companies."""
+    return (env.uid, env.su, tuple(env.companies.ids))
+
+
+def current_memo():
+    """The memo of the batch running in this context, or None."""
+    return _MEMO.get()
+
+
+@contextlib.contextmanager
+def batch_memo():
+    """Memoize the look-ups above until the block ends (re-entrant)."""
+    if _MEMO.get() is not None:
+        yield
+        return
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
+class StockRule(models.Model):
+    _inherit = "stock.rule"
+
+    @api.model
+    def _get_rule(self, product_id, location_id, values):
+        memo = _MEMO.get()
+        if memo is None:
+            return super()._get_rule(product_id, location_id, values)
+        key = (
+            "stock.rule",
+            _env_key(self.env),
+            product_id.id,
+            location_id.id,
+            frozenset(values),
+            tuple(_hashable(values.get(name)) for name in RULE_VALUE_KEYS),
+        )
+        if key not in memo:
+            memo[key] = super()._get_rule(product_id, location_id, values).ids
+        return self.browse(memo[key])
+
+
+class AnalyticDistributionModel(models.Model):
+    _inherit = "account.analytic.distribution.model"
+
+    @api.model
+    def _get_distribution(self, vals):
+        memo = _MEMO.get()
+        if memo is None:
+            return super()._get_distribution(vals)
+        key = ("distribution", _env_key(self.env), _hashable(vals))
+        if key not in memo:
+            memo[key] = super()._get_distribution(vals)
+        return dict(memo[key])
