@@ -4,7 +4,9 @@ Creating and confirming twenty orders of the same few products asks the same
 questions for every order or line: which product a SKU names (the importer's
 ``_products_for_skus``), which stock rule supplies it here
 (``stock.rule._get_rule``, a search per procurement) and which analytic
-distribution applies to it (``_get_distribution``, a search per line, twice).
+distribution applies to it (``_get_distribution``, a search per line, twice),
+and, as its deliveries are confirmed, which automatic reordering rule each
+move should trigger (``stock.move._trigger_scheduler``, a search per move).
 No answer changes while the batch runs: bindings of products, rules and
 distribution models are catalogue and configuration, and an order batch only
 creates orders. Inside ``batch_memo()`` each distinct question is asked once;
@@ -99,3 +101,29 @@ class AnalyticDistributionModel(models.Model):
         if key not in memo:
             memo[key] = super()._get_distribution(vals)
         return dict(memo[key])
+
+
+class StockMove(models.Model):
+    _inherit = "stock.move"
+
+    def _trigger_scheduler(self):
+        """Inside a batch, only the moves of products that have an automatic
+        reordering rule at all go through Odoo's search per move: for the
+        others that search finds nothing and the move triggers nothing. One
+        query per batch tells which products have one (reordering rules are
+        configuration: confirming orders creates none)."""
+        memo = _MEMO.get()
+        if memo is None or not self:
+            return super()._trigger_scheduler()
+        unknown = [p for p in self.product_id.ids if ("auto_orderpoint", p) not in memo]
+        if unknown:
+            with_rules = set(
+                self.env["stock.warehouse.orderpoint"]
+                .sudo()
+                .with_context(active_test=False)
+                .search([("product_id", "in", unknown), ("trigger", "=", "auto")])
+                .product_id.ids
+            )
+            memo.update({("auto_orderpoint", p): p in with_rules for p in unknown})
+        moves = self.filtered(lambda move: memo[("auto_orderpoint", move.product_id.id)])
+        return super(StockMove, moves)._trigger_scheduler()

@@ -119,3 +119,48 @@ class TestBatchMemo(PipelineCase):
                     else False
                 )
                 self.assertEqual(line.analytic_distribution or False, expected, line.name)
+
+    def test_a_product_sold_in_a_batch_still_triggers_its_reordering_rule(self):
+        blue = self.products["TC-BLUE"]
+        vendors = self.env.ref("stock.stock_location_suppliers")
+        resupply = self.env["stock.route"].create(
+            {"name": "Resupply", "product_selectable": True, "sequence": 50}
+        )
+        self.env["stock.rule"].create(
+            {
+                "name": "Vendors to stock",
+                "route_id": resupply.id,
+                "action": "pull",
+                "location_src_id": vendors.id,
+                "location_dest_id": self.warehouse.lot_stock_id.id,
+                "picking_type_id": self.warehouse.in_type_id.id,
+                "procure_method": "make_to_stock",
+            }
+        )
+        self.env["stock.warehouse.orderpoint"].create(
+            {
+                "product_id": blue.id,
+                "warehouse_id": self.warehouse.id,
+                "location_id": self.warehouse.lot_stock_id.id,
+                "product_min_qty": 5,
+                "product_max_qty": 10,
+                "trigger": "auto",
+                "route_id": resupply.id,
+            }
+        )
+        for number in (4701, 4702):
+            self.assertEqual(self.post(self.order_payload(number)).status_code, 200)
+        self.run_jobs()
+        [batch] = self.env["queue.job"].search(
+            [("method_name", "=", "_process_batch"), ("id", ">=", self.first_job_id)]
+        )
+        self.assertIn("2 of 2 done", batch.result)
+        resupplied = self.env["stock.move"].search(
+            [
+                ("location_id", "=", vendors.id),
+                ("product_id", "in", [p.id for p in self.products.values()]),
+            ]
+        )
+        self.assertEqual(resupplied.product_id, blue, "only the product with a rule")
+        # Two sold from nothing: up to the maximum and what the orders take.
+        self.assertEqual(sum(resupplied.mapped("product_uom_qty")), 12)
