@@ -37,7 +37,9 @@ def _hashable(value):
     """A value of procurement values or distribution vals as a key part."""
     if isinstance(value, models.BaseModel):
         return (value._name, tuple(value.ids))
-    if isinstance(value, (list, tuple, set, frozenset)):
+    if isinstance(value, (set, frozenset)):
+        return frozenset(_hashable(item) for item in value)
+    if isinstance(value, (list, tuple)):
         return tuple(_hashable(item) for item in value)
     if isinstance(value, dict):
         return tuple(sorted((key, _hashable(item)) for key, item in value.items()))
@@ -46,8 +48,8 @@ def _hashable(value):
 
 def _env_key(env):
     """Who asks: the answer of a search depends on the user, superuser mode
-    (record rules) and the allowed companies."""
-    return (env.uid, env.su, tuple(env.companies.ids))
+    (record rules), the allowed companies and whether archived records count."""
+    return (env.uid, env.su, tuple(env.companies.ids), env.context.get("active_test", True))
 
 
 def current_memo():
@@ -76,17 +78,26 @@ class StockRule(models.Model):
         memo = _MEMO.get()
         if memo is None:
             return super()._get_rule(product_id, location_id, values)
-        key = (
-            "stock.rule",
+        key = ("stock.rule", *self._batch_memo_rule_key(product_id, location_id, values))
+        if key not in memo:
+            memo[key] = super()._get_rule(product_id, location_id, values).ids
+        return self.browse(memo[key])
+
+    @api.model
+    def _batch_memo_rule_key(self, product_id, location_id, values):
+        """What the rule chosen for a procurement depends on, inside a batch:
+        who asks (for the rules and for the product's routes), the product,
+        the location, which procurement values are given and the values
+        Odoo's choice reads (``RULE_VALUE_KEYS``). A module choosing rules on
+        another procurement value adds it here (super() + its own part)."""
+        return (
             _env_key(self.env),
+            _env_key(product_id.env),
             product_id.id,
             location_id.id,
             frozenset(values),
             tuple(_hashable(values.get(name)) for name in RULE_VALUE_KEYS),
         )
-        if key not in memo:
-            memo[key] = super()._get_rule(product_id, location_id, values).ids
-        return self.browse(memo[key])
 
 
 class AnalyticDistributionModel(models.Model):
@@ -113,7 +124,11 @@ class StockMove(models.Model):
         query per batch tells which products have one (reordering rules are
         configuration: confirming orders creates none)."""
         memo = _MEMO.get()
-        if memo is None or not self:
+        if (
+            memo is None
+            or not self
+            or self.env["ir.config_parameter"].sudo().get_param("stock.no_auto_scheduler")
+        ):
             return super()._trigger_scheduler()
         unknown = [p for p in self.product_id.ids if ("auto_orderpoint", p) not in memo]
         if unknown:

@@ -72,11 +72,14 @@ class TestBatchMemo(PipelineCase):
 
     def test_different_questions_get_their_own_answers_inside_a_batch(self):
         red, blue = self.products["TC-RED"], self.products["TC-BLUE"]
+        green = self.products["TC-GREEN"]
+        green.route_ids = self.route  # its own route: the product is part of the question
         Rule = self.env["stock.rule"]
         Distribution = self.env["account.analytic.distribution.model"]
         with batch_memo():
             default = Rule._get_rule(red, self.customers, self.values())
             express = Rule._get_rule(red, self.customers, self.values(route_ids=self.route))
+            green_rule = Rule._get_rule(green, self.customers, self.values())
             company = self.env.company.id
             red_vals = Distribution._get_distribution({"product_id": red.id, "company_id": company})
             blue_vals = Distribution._get_distribution(
@@ -87,6 +90,7 @@ class TestBatchMemo(PipelineCase):
             red_vals["999"] = 1
             again = Distribution._get_distribution({"product_id": red.id, "company_id": company})
         self.assertEqual(express, self.express_rule)
+        self.assertEqual(green_rule, self.express_rule)
         self.assertNotEqual(default, self.express_rule)
         self.assertEqual(default, Rule._get_rule(red, self.customers, self.values()))
         self.assertEqual(blue_vals, {})
