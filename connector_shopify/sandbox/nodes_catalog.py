@@ -35,11 +35,18 @@ class CatalogNodes:
     def location_node(self, location):
         shop = self.shop
         primary = self.store.first_location(shop)
-        stocked = [k for k in shop.levels if k[1] == location["id"]]
-        open_orders = any(
-            fo["location_id"] == location["id"] and fo["status"] in ("OPEN", "IN_PROGRESS")
-            for fo in shop.fulfillment_orders.values()
-        )
+
+        # Scans of the whole shop, made only when a query asks for them: a
+        # bulk query names each level's location, thousands of times.
+        def stocked():
+            return [k for k in shop.levels if k[1] == location["id"]]
+
+        def open_orders():
+            return any(
+                fo["location_id"] == location["id"] and fo["status"] in ("OPEN", "IN_PROGRESS")
+                for fo in shop.fulfillment_orders.values()
+            )
+
         address = _rest_address(location.get("address") or _address({"country_code": "US"}))
         return {
             "__typename": "Location",
@@ -48,15 +55,17 @@ class CatalogNodes:
             "name": location["name"],
             "isActive": location["active"],
             "fulfillsOnlineOrders": location["fulfills_online_orders"],
-            "hasActiveInventory": any(k[1] == location["id"] for k in shop.levels),
+            "hasActiveInventory": lambda info: bool(stocked()),
             "createdAt": iso_z(location["created_at"]),
             "updatedAt": iso_z(location["created_at"]),
             "isPrimary": bool(primary) and primary["id"] == location["id"],
             "shipsInventory": location["fulfills_online_orders"],
-            "hasUnfulfilledOrders": open_orders,
+            "hasUnfulfilledOrders": lambda info: open_orders(),
             "activatable": not location["active"],
-            "deactivatable": location["active"] and not open_orders,
-            "deletable": not location["active"] and not any(shop.levels[k] for k in stocked),
+            "deactivatable": lambda info: location["active"] and not open_orders(),
+            "deletable": lambda info: (
+                not location["active"] and not any(shop.levels[k] for k in stocked())
+            ),
             "address": {
                 "__typename": "LocationAddress",
                 "address1": address["address1"],

@@ -111,6 +111,42 @@ class TestBulkOperations(WebhookCase):
         self.assertEqual({v["__parentId"] for v in variants}, {products[0]["id"]})
         self.assertEqual((current["rootObjectCount"], current["objectCount"]), ("1", "3"))
 
+    def test_a_location_answers_what_its_levels_and_orders_say(self):
+        """Asked only when a query names them (a bulk query names each level's
+        location thousands of times): still the shop's state when asked."""
+        query = """query($id: ID!) { location(id: $id) {
+            hasActiveInventory hasUnfulfilledOrders deactivatable deletable } }"""
+        main = self.location["admin_graphql_api_id"]
+        self.assertEqual(
+            self.data(query, {"id": main})["location"],
+            {
+                "hasActiveInventory": True,
+                "hasUnfulfilledOrders": False,
+                "deactivatable": True,
+                "deletable": False,
+            },
+        )
+        self.order()  # a fulfilment order opens at the main location
+        self.assertEqual(
+            self.data(query, {"id": main})["location"],
+            {
+                "hasActiveInventory": True,
+                "hasUnfulfilledOrders": True,
+                "deactivatable": False,
+                "deletable": False,
+            },
+        )
+        empty = self.sandbox.add_location(DOMAIN, "Closed", active=False)
+        self.assertEqual(
+            self.data(query, {"id": empty["admin_graphql_api_id"]})["location"],
+            {
+                "hasActiveInventory": False,
+                "hasUnfulfilledOrders": False,
+                "deactivatable": False,
+                "deletable": True,
+            },
+        )
+
     def test_one_bulk_query_at_a_time_before_2026_01(self):
         # The first operation is still waiting to run when the second is asked for.
         self.sandbox.set_faults(DOMAIN, bulk_seconds=1.0)
