@@ -76,25 +76,27 @@ def available_of(level_node):
 
 
 def bulk_levels_query(run_id):
-    """The bulk query of every inventory item's available quantity at every
-    location; ``run_id`` (a comment) tells one sync's operation from another's."""
+    """The bulk query of every location's levels (available quantity of each
+    inventory item); ``run_id`` (a comment) tells one sync's operation from
+    another's. Rooted at the locations, the file has one line per level and
+    one per location: rooted at the items, it had a line per item as well."""
     return (
         f"# stock levels, run {run_id}\n"
-        "{ inventoryItems { edges { node { id inventoryLevels { edges { node {"
-        ' location { id } quantities(names: ["available"]) { name quantity } } } } } } } }'
+        "{ locations(includeInactive: true) { edges { node { id inventoryLevels { edges {"
+        ' node { item { id } quantities(names: ["available"]) { name quantity } } } } } } } }'
     )
 
 
 def bulk_levels(jsonl):
     """{location: {inventory item: available}} from a bulk result: a level is a
-    line of its own after its item, with the item's id as ``__parentId``."""
+    line of its own after its location, with the location's id as ``__parentId``."""
     levels = {}
     for line in jsonl.splitlines():
         if not line.strip():
             continue
         row = json.loads(line)
-        if "__parentId" in row and row.get("location"):
-            levels.setdefault(row["location"]["id"], {})[row["__parentId"]] = available_of(row)
+        if "__parentId" in row and row.get("item"):
+            levels.setdefault(row["__parentId"], {})[row["item"]["id"]] = available_of(row)
     return levels
 
 

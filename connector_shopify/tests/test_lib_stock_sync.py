@@ -9,23 +9,32 @@ from odoo.addons.connector_shopify.lib import stock_sync
 
 def test_bulk_levels_are_read_per_location_from_child_lines():
     lines = [
-        {"id": "gid://shopify/InventoryItem/1"},
+        {"id": "gid://shopify/Location/7"},
         {
-            "location": {"id": "gid://shopify/Location/7"},
+            "item": {"id": "gid://shopify/InventoryItem/1"},
             "quantities": [{"name": "available", "quantity": 4}],
-            "__parentId": "gid://shopify/InventoryItem/1",
+            "__parentId": "gid://shopify/Location/7",
         },
         {
-            "location": {"id": "gid://shopify/Location/8"},
+            "item": {"id": "gid://shopify/InventoryItem/2"},
             "quantities": [{"name": "available", "quantity": 0}],
-            "__parentId": "gid://shopify/InventoryItem/1",
+            "__parentId": "gid://shopify/Location/7",
         },
-        {"id": "gid://shopify/InventoryItem/2"},  # stocked nowhere: no level line
+        {"id": "gid://shopify/Location/8"},
+        {
+            "item": {"id": "gid://shopify/InventoryItem/1"},
+            "quantities": [{"name": "available", "quantity": 9}],
+            "__parentId": "gid://shopify/Location/8",
+        },
+        {"id": "gid://shopify/Location/9"},  # stocks nothing: no level line
     ]
     jsonl = "\n".join(json.dumps(line) for line in lines) + "\n"
     assert stock_sync.bulk_levels(jsonl) == {
-        "gid://shopify/Location/7": {"gid://shopify/InventoryItem/1": 4},
-        "gid://shopify/Location/8": {"gid://shopify/InventoryItem/1": 0},
+        "gid://shopify/Location/7": {
+            "gid://shopify/InventoryItem/1": 4,
+            "gid://shopify/InventoryItem/2": 0,
+        },
+        "gid://shopify/Location/8": {"gid://shopify/InventoryItem/1": 9},
     }
     assert stock_sync.bulk_levels("") == {}
 

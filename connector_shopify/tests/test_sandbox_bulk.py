@@ -5,6 +5,8 @@ import time
 
 import requests
 
+from odoo.addons.connector_shopify.lib import stock_sync
+
 from .sandbox_support import DOMAIN, TIMEOUT
 from .test_sandbox_webhooks import WebhookCase
 
@@ -110,6 +112,28 @@ class TestBulkOperations(WebhookCase):
         self.assertEqual({v["sku"] for v in variants}, {"CHAIR-BLK", "CHAIR-WHT"})
         self.assertEqual({v["__parentId"] for v in variants}, {products[0]["id"]})
         self.assertEqual((current["rootObjectCount"], current["objectCount"]), ("1", "3"))
+
+    def test_every_location_s_levels_in_one_bulk_query(self):
+        """The connector's whole read of the stock levels: one line per
+        location, one per level with its location's id as parent."""
+        store = self.sandbox.add_location(DOMAIN, "Store")
+        self.sandbox.set_inventory(DOMAIN, "CHAIR-WHT", "Store", 4)
+        self.run_bulk(stock_sync.bulk_levels_query("run-1"))
+        current = self.wait_done()
+        self.assertEqual(current["status"], "COMPLETED", current)
+        text = requests.get(current["url"], timeout=TIMEOUT).text
+        items = {
+            variant["sku"]: variant["inventory_item_gid"] for variant in self.product["variants"]
+        }
+        main = self.location["admin_graphql_api_id"]
+        self.assertEqual(
+            stock_sync.bulk_levels(text),
+            {
+                main: {items["CHAIR-BLK"]: 10, items["CHAIR-WHT"]: 0},
+                store["admin_graphql_api_id"]: {items["CHAIR-WHT"]: 4},
+            },
+        )
+        self.assertEqual((current["rootObjectCount"], current["objectCount"]), ("2", "5"))
 
     def test_a_location_answers_what_its_levels_and_orders_say(self):
         """Asked only when a query names them (a bulk query names each level's
