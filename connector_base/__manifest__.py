@@ -3,7 +3,7 @@
     "summary": "The governed, asynchronous pipeline channel connectors run on: "
     "backends, credential vault, inbox, outbound log, jobs, bindings, "
     "canonical documents and importers.",
-    "version": "19.0.1.3.0",
+    "version": "19.0.1.4.0",
     "category": "Sales/Integrations",
     "author": "Integration Suite",
     "license": "LGPL-3",

@@ -10,11 +10,12 @@ class IntegrationBinding(models.Model):
     _description = "Integration binding"
     _order = "id desc"
 
-    backend_id = fields.Many2one(
-        "integration.backend", required=True, ondelete="cascade", index=True
-    )
-    res_model = fields.Char(required=True, index=True)
-    res_id = fields.Many2oneReference(model_field="res_model", required=True, index=True)
+    # No index of their own: the unique key leads with the backend and the
+    # record index with the model, and every binding a sync or an import
+    # writes would update three more.
+    backend_id = fields.Many2one("integration.backend", required=True, ondelete="cascade")
+    res_model = fields.Char(required=True)
+    res_id = fields.Many2oneReference(model_field="res_model", required=True)
     external_id = fields.Char(required=True)
     external_updated_at = fields.Datetime()
     synced_at = fields.Datetime(default=fields.Datetime.now)

@@ -81,9 +81,8 @@ class IntegrationEvent(models.Model):
     _order = "id desc"
     _rec_name = "dedup_key"
 
-    backend_id = fields.Many2one(
-        "integration.backend", required=True, ondelete="cascade", index=True
-    )
+    # Indexed by the unique key and the received index, which lead with it.
+    backend_id = fields.Many2one("integration.backend", required=True, ondelete="cascade")
     topic = fields.Char(index=True)
     external_id = fields.Char(index=True)
     dedup_key = fields.Char(required=True)

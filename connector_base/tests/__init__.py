@@ -16,6 +16,7 @@ from . import test_nothing_lost
 from . import test_outbound
 from . import test_pipeline
 from . import test_reconcile_orders
+from . import test_redundant_indexes
 from . import test_return_import
 from . import test_vault
 from . import test_webhook
