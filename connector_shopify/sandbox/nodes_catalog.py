@@ -55,7 +55,7 @@ class CatalogNodes:
             "name": location["name"],
             "isActive": location["active"],
             "fulfillsOnlineOrders": location["fulfills_online_orders"],
-            "hasActiveInventory": lambda info: bool(stocked()),
+            "hasActiveInventory": lambda info: any(k[1] == location["id"] for k in shop.levels),
             "createdAt": iso_z(location["created_at"]),
             "updatedAt": iso_z(location["created_at"]),
             "isPrimary": bool(primary) and primary["id"] == location["id"],
